@@ -1,0 +1,118 @@
+package com.strongroom.auth;
+
+import com.strongroom.crypto.Hkdf;
+import com.strongroom.crypto.Hmac;
+import com.strongroom.keys.DekRecord;
+import com.strongroom.keys.DekState;
+import com.strongroom.keys.KeyDestroyedException;
+import com.strongroom.keys.KeyManager;
+import com.strongroom.keys.VersionedKey;
+import com.strongroom.store.MetadataStore;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * API keys: `sr_live_…` / `sr_test_…`, shown once, stored only as HMAC-SHA256 under a key
+ * derived from the HSM-protected "apikeys" DEK, so a stolen database cannot even be brute-forced
+ * offline without the customer's HSM.
+ */
+public final class ApiKeys {
+    static final String PURPOSE = "apikeys";
+    private static final Pattern FORMAT = Pattern.compile("sr_(live|test)_[0-9A-Za-z]{40,60}");
+    private static final String INFO = "strongroom/api-key-hash/v1";
+
+    private final MetadataStore metadata;
+    private final KeyManager keys;
+
+    public ApiKeys(MetadataStore metadata, KeyManager keys) {
+        this.metadata = metadata;
+        this.keys = keys;
+    }
+
+    /** The plaintext is in {@code secret} only; it is not stored anywhere. */
+    public record CreatedKey(String id, String secret) {}
+
+    public CreatedKey create(String organizationId, String name, Role role, Set<String> scopes, boolean live)
+            throws SQLException {
+        String secret = "sr_" + (live ? "live" : "test") + "_" + Ids.base62(32);
+        String id = Ids.create("key");
+        VersionedKey hashKey = keys.primary(PURPOSE);
+        byte[] hash = hash(hashKey.key().bytes(), secret);
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps =
+                        c.prepareStatement("INSERT INTO api_key (id, organization_id, name, display_prefix, "
+                                + "hash, hash_key_version, role, scopes, created_at) VALUES (?,?,?,?,?,?,?,?,?)")) {
+            ps.setString(1, id);
+            ps.setString(2, organizationId);
+            ps.setString(3, name);
+            ps.setString(4, secret.substring(0, 12));
+            ps.setBytes(5, hash);
+            ps.setInt(6, hashKey.version());
+            ps.setString(7, role.name());
+            ps.setString(8, String.join(" ", scopes));
+            ps.setObject(9, OffsetDateTime.now(ZoneOffset.UTC));
+            ps.executeUpdate();
+        }
+        return new CreatedKey(id, secret);
+    }
+
+    /** Empty for anything that is not a live, unrevoked, unexpired key. */
+    public Optional<Principal> authenticate(String presented) throws SQLException {
+        if (presented == null || !FORMAT.matcher(presented).matches()) {
+            return Optional.empty();
+        }
+        List<byte[]> candidates = new ArrayList<>();
+        try {
+            for (DekRecord record : keys.keyring().deks(PURPOSE)) {
+                if (record.state() != DekState.DESTROYED) {
+                    candidates.add(hash(keys.key(PURPOSE, record.version()).bytes(), presented));
+                }
+            }
+        } catch (KeyDestroyedException e) {
+            // Destroyed between listing and use: keys hashed under it are dead anyway.
+        }
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT id, organization_id, role, scopes, expires_at, revoked_at "
+                                + "FROM api_key WHERE hash = ?")) {
+            for (byte[] hash : candidates) {
+                ps.setBytes(1, hash);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        OffsetDateTime expires = rs.getObject(5, OffsetDateTime.class);
+                        if (rs.getObject(6) != null || (expires != null && expires.isBefore(OffsetDateTime.now()))) {
+                            return Optional.empty();
+                        }
+                        String scopes = rs.getString(4);
+                        return Optional.of(new Principal(
+                                rs.getString(1),
+                                rs.getString(2),
+                                Role.valueOf(rs.getString(3)),
+                                scopes.isBlank() ? Set.of() : Set.of(scopes.split(" "))));
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static byte[] hash(byte[] dek, String secret) {
+        byte[] hashKey = Hkdf.derive(dek, new byte[0], INFO, 32);
+        try {
+            return Hmac.sha256(hashKey, secret.getBytes(StandardCharsets.UTF_8));
+        } finally {
+            Arrays.fill(hashKey, (byte) 0);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package com.strongroom.config;
+
+import io.helidon.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Typed access to one config tree, where an environment variable may override a key. Every
+ * failure names the key (and the variable, if that is where the bad value came from).
+ */
+final class ConfigReader {
+    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+    private final Config root;
+    private final Map<String, String> env;
+
+    ConfigReader(Config root, Map<String, String> env) {
+        this.root = root;
+        this.env = env;
+    }
+
+    Optional<String> string(String key) {
+        return root.get(key).asString().asOptional().map(String::trim).filter(s -> !s.isEmpty());
+    }
+
+    private Optional<String> stringOrEnv(String key, String envVar) {
+        String fromEnv = envVar == null ? null : env.get(envVar);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return Optional.of(fromEnv.trim());
+        }
+        return string(key);
+    }
+
+    String requiredString(String key, int maxLength) {
+        String value = string(key).orElseThrow(() -> new InvalidConfigException(key, "is required"));
+        if (value.length() > maxLength) {
+            throw new InvalidConfigException(key, "longer than " + maxLength + " characters");
+        }
+        return value;
+    }
+
+    int port(String key, String envVar, int min) {
+        String raw = stringOrEnv(key, envVar).orElseThrow(() -> new InvalidConfigException(key, "is required"));
+        String source = envVar != null && env.containsKey(envVar) ? key + "' (from $" + envVar + ")" : key;
+        try {
+            int port = Integer.parseInt(raw);
+            if (port < min || port > 65535) {
+                throw new InvalidConfigException(source, "port " + port + " is outside " + min + "..65535");
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new InvalidConfigException(source, "'" + raw + "' is not a port number");
+        }
+    }
+
+    boolean bool(String key, boolean fallback) {
+        Optional<String> raw = string(key);
+        if (raw.isEmpty()) {
+            return fallback;
+        }
+        return switch (raw.get().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new InvalidConfigException(key, "'" + raw.get() + "' is not true or false");
+        };
+    }
+
+    Duration duration(String key, Duration min, Duration max) {
+        String raw = requiredString(key, 40);
+        Duration value;
+        Matcher m = SIMPLE_DURATION.matcher(raw);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            value = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        } else {
+            try {
+                value = Duration.parse(raw);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new InvalidConfigException(key, "'" + raw + "' is not a duration (e.g. 2s, 500ms, PT2S)");
+            }
+        }
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new InvalidConfigException(key, raw + " is outside " + min + ".." + max);
+        }
+        return value;
+    }
+
+    /** A path; relative ones are taken from {@code base}. */
+    Path path(String key, String envVar, Path base) {
+        String raw = stringOrEnv(key, envVar).orElseThrow(() -> new InvalidConfigException(key, "is required"));
+        try {
+            Path p = Path.of(raw);
+            return (base == null || p.isAbsolute() ? p : base.resolve(p))
+                    .toAbsolutePath()
+                    .normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new InvalidConfigException(key, "'" + raw + "' is not a valid path");
+        }
+    }
+
+    List<String> strings(String key) {
+        return root.get(key).asList(String.class).orElse(List.of());
+    }
+}

@@ -1,0 +1,95 @@
+package com.strongroom.config;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration, typed and validated once at start-up. Defaults come from
+ * {@code strongroom-defaults.yaml} on the class path; an operator's file overrides them; the
+ * variables STRONGROOM_HOME, STRONGROOM_HTTPS_PORT and STRONGROOM_HTTP_PORT override both.
+ */
+public record StrongroomConfig(Path home, Server server, Hsm hsm, Crypto crypto) {
+
+    public record Server(String host, int httpsPort, int httpPort, Path tlsDir, List<String> hostNames) {}
+
+    /** The PIN is only ever a path to a file (or a systemd credential), never a value. */
+    public record Hsm(
+            Path module,
+            String tokenLabel,
+            String kekLabel,
+            Path pinFile,
+            String pinCredential,
+            Duration probeInterval) {}
+
+    public record Crypto(boolean allowPureJava) {}
+
+    public static StrongroomConfig load(Path configFile, Map<String, String> env) {
+        Config.Builder builder =
+                Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource();
+        if (configFile != null) {
+            if (!Files.isReadable(configFile)) {
+                throw new InvalidConfigException("--config", "file " + configFile + " is missing or unreadable");
+            }
+            builder.addSource(ConfigSources.file(configFile));
+        }
+        builder.addSource(ConfigSources.classpath("strongroom-defaults.yaml"));
+        return create(builder.build(), env);
+    }
+
+    public static StrongroomConfig create(Config config, Map<String, String> env) {
+        ConfigReader r = new ConfigReader(config, env);
+        Path home = r.path("strongroom.home", "STRONGROOM_HOME", Path.of("").toAbsolutePath());
+
+        String host = r.requiredString("server.host", 255);
+        Server server = new Server(
+                host,
+                r.port("server.https-port", "STRONGROOM_HTTPS_PORT", 0),
+                r.port("server.http-port", "STRONGROOM_HTTP_PORT", -1),
+                r.path("server.tls-dir", null, home),
+                r.strings("server.host-names").isEmpty() ? List.of("localhost", host) : r.strings("server.host-names"));
+
+        String pinCredential = r.string("hsm.pin-credential").orElse(null);
+        Hsm hsm = new Hsm(
+                r.path("hsm.module", null, home),
+                label(r, "hsm.token-label"),
+                label(r, "hsm.kek-label"),
+                r.path("hsm.pin-file", null, home),
+                pinCredential,
+                r.duration("hsm.probe-interval", Duration.ofMillis(200), Duration.ofSeconds(5)));
+        if (!Files.isRegularFile(hsm.module())) {
+            throw new InvalidConfigException(
+                    "hsm.module",
+                    "PKCS#11 library " + hsm.module() + " does not exist"
+                            + (hsm.module().toString().contains("softhsm")
+                                    ? " (install the Debian package softhsm2)"
+                                    : ""));
+        }
+        return new StrongroomConfig(home, server, hsm, new Crypto(r.bool("crypto.allow-pure-java", false)));
+    }
+
+    /** PKCS#11 labels are at most 32 bytes. */
+    private static String label(ConfigReader r, String key) {
+        String label = r.requiredString(key, 32);
+        if (!label.matches("[A-Za-z0-9._-]+")) {
+            throw new InvalidConfigException(key, "'" + label + "' may only contain letters, digits, '.', '_' and '-'");
+        }
+        return label;
+    }
+
+    public Path keyringFile() {
+        return home.resolve("keyring").resolve("keyring");
+    }
+
+    public Path metadataFile() {
+        return home.resolve("data").resolve("metadata");
+    }
+
+    public Path bootstrapKeyFile() {
+        return home.resolve("bootstrap").resolve("owner-api-key");
+    }
+}

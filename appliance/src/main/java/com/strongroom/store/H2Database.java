@@ -1,0 +1,79 @@
+package com.strongroom.store;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Arrays;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.h2.jdbcx.JdbcDataSource;
+
+/**
+ * An embedded H2 database in file mode with its schema brought up to date by Flyway on open.
+ * The keyring uses AUTO_SERVER so that the CLI (key rotation, audit verify) can work on it while
+ * the appliance runs: H2 then serves other local processes over loopback only.
+ */
+public final class H2Database implements AutoCloseable {
+    private final JdbcDataSource dataSource;
+    private final Connection keepAlive;
+
+    private H2Database(JdbcDataSource dataSource, Connection keepAlive) {
+        this.dataSource = dataSource;
+        this.keepAlive = keepAlive;
+    }
+
+    /** @param filePassword null for an unencrypted file; else H2 CIPHER=AES with this file key */
+    public static H2Database open(Path file, String migrations, boolean autoServer, char[] filePassword)
+            throws SQLException {
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (java.io.IOException e) {
+            throw new SQLException("cannot create database directory " + file.getParent() + ": " + e.getMessage(), e);
+        }
+        StringBuilder url = new StringBuilder("jdbc:h2:file:").append(file.toAbsolutePath());
+        if (autoServer) {
+            url.append(";AUTO_SERVER=TRUE");
+        }
+        if (filePassword != null) {
+            url.append(";CIPHER=AES");
+        }
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL(url.toString());
+        ds.setUser("strongroom");
+        if (filePassword != null) {
+            // H2 takes "<file password> <user password>"; the user password adds nothing here.
+            char[] combined = Arrays.copyOf(filePassword, filePassword.length + 2);
+            combined[filePassword.length] = ' ';
+            combined[filePassword.length + 1] = 'x';
+            ds.setPasswordChars(combined);
+            Arrays.fill(combined, '\0');
+        } else {
+            ds.setPassword("");
+        }
+        Connection keepAlive = ds.getConnection();
+        Flyway.configure()
+                .dataSource(ds)
+                .locations("classpath:" + migrations)
+                .load()
+                .migrate();
+        return new H2Database(ds, keepAlive);
+    }
+
+    public Connection connection() throws SQLException {
+        return dataSource.getConnection();
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public void close() {
+        try {
+            keepAlive.close();
+        } catch (SQLException e) {
+            // Closing is best effort; H2 flushes on the last close.
+        }
+    }
+}
