@@ -30,6 +30,7 @@ public final class AuditVerifier {
         byte[] previousMac = new byte[32];
         long verified;
         long pending;
+        long firstPendingSeq;
         long badSeq;
         String problem;
         final Map<Integer, byte[]> keyCache = new HashMap<>();
@@ -77,11 +78,14 @@ public final class AuditVerifier {
         }
         walk.expectedSeq++;
         if (record.pending()) {
-            walk.pending++;
+            if (walk.pending++ == 0) {
+                walk.firstPendingSeq = record.seq();
+            }
             return;
         }
         if (walk.pending > 0) {
-            walk.fail(record.seq(), "a chained entry follows an unchained one");
+            // Only a tail of entries written while sealed may lack a MAC; one in the middle was forged.
+            walk.fail(walk.firstPendingSeq, "entry has no MAC but later entries do: it was inserted or stripped");
             return;
         }
         if (record.keyVersion() == null) {
