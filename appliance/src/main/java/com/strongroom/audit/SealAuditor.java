@@ -12,6 +12,15 @@ public final class SealAuditor implements SealListener {
     }
 
     @Override
+    public void keyringInitialised(KeyManager keys, String kekLabel) {
+        audit.record(AuditEvent.system(
+                "keys.init",
+                "kek:" + kekLabel,
+                AuditEvent.Outcome.SUCCESS,
+                "data keys created for " + String.join(", ", KeyManager.SYSTEM_PURPOSES)));
+    }
+
+    @Override
     public void afterUnseal(KeyManager keys) {
         audit.record(AuditEvent.system("keys.unseal", "kek", AuditEvent.Outcome.SUCCESS, null));
     }

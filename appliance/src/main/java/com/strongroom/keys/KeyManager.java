@@ -42,13 +42,24 @@ public final class KeyManager implements AutoCloseable {
     private String lastFailure;
     private FileTime pinFileTimeAtRejection;
 
-    private KeyManager(Keyring keyring, Pkcs11Hsm.Settings hsmSettings) {
+    private final String autoInitKekLabel;
+
+    private KeyManager(Keyring keyring, Pkcs11Hsm.Settings hsmSettings, String autoInitKekLabel) {
         this.keyring = keyring;
         this.hsmSettings = hsmSettings;
+        this.autoInitKekLabel = autoInitKekLabel;
     }
 
     public static KeyManager create(Keyring keyring, Pkcs11Hsm.Settings hsmSettings) {
-        return new KeyManager(keyring, hsmSettings);
+        return new KeyManager(keyring, hsmSettings, null);
+    }
+
+    /**
+     * For the service: an empty keyring is initialised under {@code kekLabel} at the first unseal
+     * that finds that KEK, so a first start before the KEK exists waits sealed instead of failing.
+     */
+    public static KeyManager createInitialisingUnder(Keyring keyring, Pkcs11Hsm.Settings hsmSettings, String kekLabel) {
+        return new KeyManager(keyring, hsmSettings, kekLabel);
     }
 
     public void addListener(SealListener listener) {
@@ -94,6 +105,9 @@ public final class KeyManager implements AutoCloseable {
         for (String purpose : SYSTEM_PURPOSES) {
             addVersion(session, kekLabel, purpose);
         }
+        for (SealListener listener : listeners) {
+            listener.keyringInitialised(this, kekLabel);
+        }
         return new InitResult(true, kekLabel, SYSTEM_PURPOSES);
     }
 
@@ -106,6 +120,10 @@ public final class KeyManager implements AutoCloseable {
             return false;
         }
         try {
+            if (autoInitKekLabel != null && !keyring.isInitialized()) {
+                InitResult init = initialize(autoInitKekLabel, false);
+                LOG.info(() -> "keyring initialised under KEK '" + init.kekLabel() + "'");
+            }
             KekRecord kek = keyring.activeKek()
                     .orElseThrow(() -> new IllegalStateException("the keyring is not initialised: run `keys init`"));
             Pkcs11Hsm session = connectedHsm();
@@ -120,24 +138,29 @@ public final class KeyManager implements AutoCloseable {
             }
             state = SealState.UNSEALED;
             sealedReason = null;
-            lastFailure = null;
-            LOG.info(() -> "unsealed: KEK '" + kek.label() + "' on token '" + hsmSettings.tokenLabel() + "', "
-                    + deks.size() + " data keys in memory");
             for (SealListener listener : listeners) {
                 listener.afterUnseal(this);
             }
+            lastFailure = null;
+            LOG.info(() -> "unsealed: KEK '" + kek.label() + "' on token '" + hsmSettings.tokenLabel() + "', "
+                    + deks.size() + " data keys in memory");
             return true;
         } catch (HsmException | SQLException | RuntimeException e) {
             if (e instanceof HsmException h && h.reason() == HsmException.Reason.PIN_INCORRECT) {
                 pinFileTimeAtRejection = pinFileTime();
             }
             String message = e.getMessage() != null ? e.getMessage() : e.toString();
+            boolean newFailure = !message.equals(lastFailure);
+            if (state == SealState.UNSEALED) {
+                // A component failed to open: close the ones that did, through the normal path.
+                seal(message, Level.FINE);
+            }
             sealedReason = message;
             zeroKeys();
             closeHsm();
             state = SealState.SEALED;
-            if (!message.equals(lastFailure)) {
-                lastFailure = message;
+            lastFailure = message;
+            if (newFailure) {
                 LOG.log(Level.WARNING, "sealed: cannot unseal: " + message);
                 for (SealListener listener : listeners) {
                     listener.unsealFailed(this, message);
@@ -173,13 +196,17 @@ public final class KeyManager implements AutoCloseable {
 
     /** Seals now: new requests see SEALED at once, listeners close their data, DEKs are zeroed. */
     public synchronized void seal(String reason) {
+        seal(reason, Level.WARNING);
+    }
+
+    private void seal(String reason, Level level) {
         if (state == SealState.SEALED) {
             return;
         }
         state = SealState.SEALED;
         sealedReason = reason;
         lastFailure = reason;
-        LOG.warning(() -> "sealing: " + reason);
+        LOG.log(level, "sealing: " + reason);
         List<SealListener> reversed = new ArrayList<>(listeners);
         java.util.Collections.reverse(reversed);
         sealing = true;
@@ -281,6 +308,11 @@ public final class KeyManager implements AutoCloseable {
         KekRecord kek = keyring.activeKek().orElseThrow();
         int version = addVersion(connectedHsm(), kek.label(), purpose);
         return new VersionedKey(purpose, version, deks.get(id(purpose, version)));
+    }
+
+    /** Generates a new KEK in the token, for a rotation (lab, or HSMs that allow it). */
+    public synchronized void createKekInToken(String label) throws HsmException {
+        connectedHsm().createKek(label);
     }
 
     public record KekRotation(String fromLabel, String toLabel, int rewrappedKeys) {}
@@ -411,7 +443,7 @@ public final class KeyManager implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        seal("shutting down");
+        seal("shutting down", Level.FINE);
         closeHsm();
     }
 }

@@ -126,7 +126,9 @@ public final class Pkcs11Hsm implements AutoCloseable {
         char[] so = soPin.read();
         char[] user = userPin.read();
         try {
-            module.getPKCS11Module().C_InitToken(free.getSlotID(), so, label.toCharArray(), true);
+            // PKCS#11 labels are exactly 32 characters, blank padded; the native call reads all 32.
+            char[] paddedLabel = String.format("%-32s", label).toCharArray();
+            module.getPKCS11Module().C_InitToken(free.getSlotID(), so, paddedLabel, true);
             // SoftHSM and others move an initialised token to a new slot: look it up again.
             Token token = findToken(Pkcs11Modules.reinitialize(modulePath), label);
             if (token == null) {

@@ -10,6 +10,9 @@ public interface SealListener {
 
     default void beforeSeal(KeyManager keys, String reason) {}
 
+    /** A new keyring was created under {@code kekLabel} (keys are still sealed at this point). */
+    default void keyringInitialised(KeyManager keys, String kekLabel) {}
+
     /** Called once per distinct reason, not on every failed retry. */
     default void unsealFailed(KeyManager keys, String reason) {}
 }

@@ -17,10 +17,12 @@ import org.h2.jdbcx.JdbcDataSource;
 public final class H2Database implements AutoCloseable {
     private final JdbcDataSource dataSource;
     private final Connection keepAlive;
+    private final char[] password;
 
-    private H2Database(JdbcDataSource dataSource, Connection keepAlive) {
+    private H2Database(JdbcDataSource dataSource, Connection keepAlive, char[] password) {
         this.dataSource = dataSource;
         this.keepAlive = keepAlive;
+        this.password = password;
     }
 
     /** @param filePassword null for an unencrypted file; else H2 CIPHER=AES with this file key */
@@ -41,23 +43,28 @@ public final class H2Database implements AutoCloseable {
         JdbcDataSource ds = new JdbcDataSource();
         ds.setURL(url.toString());
         ds.setUser("strongroom");
+        char[] password = new char[0];
         if (filePassword != null) {
             // H2 takes "<file password> <user password>"; the user password adds nothing here.
-            char[] combined = Arrays.copyOf(filePassword, filePassword.length + 2);
-            combined[filePassword.length] = ' ';
-            combined[filePassword.length + 1] = 'x';
-            ds.setPasswordChars(combined);
-            Arrays.fill(combined, '\0');
-        } else {
-            ds.setPassword("");
+            password = Arrays.copyOf(filePassword, filePassword.length + 2);
+            password[filePassword.length] = ' ';
+            password[filePassword.length + 1] = 'x';
         }
-        Connection keepAlive = ds.getConnection();
-        Flyway.configure()
-                .dataSource(ds)
-                .locations("classpath:" + migrations)
-                .load()
-                .migrate();
-        return new H2Database(ds, keepAlive);
+        // H2 keeps this very array for later connections; close() zeroes it.
+        ds.setPasswordChars(password);
+        Connection keepAlive;
+        try {
+            keepAlive = ds.getConnection();
+            Flyway.configure()
+                    .dataSource(ds)
+                    .locations("classpath:" + migrations)
+                    .load()
+                    .migrate();
+        } catch (SQLException | RuntimeException e) {
+            Arrays.fill(password, '\0');
+            throw e;
+        }
+        return new H2Database(ds, keepAlive, password);
     }
 
     public Connection connection() throws SQLException {
@@ -74,6 +81,8 @@ public final class H2Database implements AutoCloseable {
             keepAlive.close();
         } catch (SQLException e) {
             // Closing is best effort; H2 flushes on the last close.
+        } finally {
+            Arrays.fill(password, '\0');
         }
     }
 }

@@ -1,0 +1,17 @@
+package com.strongroom.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(
+        name = "keys",
+        mixinStandardHelpOptions = true,
+        description = "Key hierarchy: initialise, inspect, rotate, shred.",
+        subcommands = {
+            KeysInitCommand.class,
+            KeysInitTokenCommand.class,
+            KeysStatusCommand.class,
+            KeysRotateKekCommand.class,
+            KeysRotateDekCommand.class,
+            KeysShredCommand.class
+        })
+final class KeysCommand {}

@@ -1,0 +1,249 @@
+package com.strongroom.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.strongroom.keys.DekRecord;
+import com.strongroom.keys.DekState;
+import com.strongroom.keys.Keyring;
+import com.strongroom.keys.PinSource;
+import com.strongroom.keys.Pkcs11Hsm;
+import com.strongroom.store.H2Database;
+import com.strongroom.testing.ApplianceProcess;
+import com.strongroom.testing.Https;
+import com.strongroom.testing.LabHsm;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The appliance as an operator runs it: CLI and `serve` in their own JVMs, a real SoftHSM2 token,
+ * real TLS. Walks the foundation's acceptance: ready and unsealed, keys reported, KEK rotated
+ * while serving, KEK deleted with pkcs11-tool seals within 10 s, restored token unseals, no
+ * secret in files or logs, tampered audit entry named by `audit verify`.
+ */
+class ApplianceEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void foundationAcceptance() throws Exception {
+        Path home = dir.resolve("home");
+        String token = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
+        Path config = dir.resolve("strongroom.yaml");
+        Files.writeString(config, "hsm:\n  token-label: " + token + "\n  probe-interval: 1s\n");
+        Path userPin = LabHsm.writeSecret(
+                home.resolve("hsm/user.pin"), UUID.randomUUID().toString());
+        Path soPin = LabHsm.writeSecret(dir.resolve("so.pin"), UUID.randomUUID().toString());
+        int httpsPort = freePort();
+        int httpPort = freePort();
+        Map<String, String> env = Map.of(
+                "STRONGROOM_HTTPS_PORT",
+                Integer.toString(httpsPort),
+                "STRONGROOM_HTTP_PORT",
+                Integer.toString(httpPort));
+
+        ApplianceProcess.Result r =
+                ApplianceProcess.run(home, config, env, "keys", "init-token", "--so-pin-file", soPin.toString());
+        assertEquals(0, r.exitCode(), r.output());
+        r = ApplianceProcess.run(home, config, env, "keys", "init", "--create-kek");
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("keyring created under KEK 'strongroom-kek'"), r.output());
+
+        Path log = dir.resolve("serve.log");
+        try (ApplianceProcess serve = ApplianceProcess.serve(home, config, env, log)) {
+            awaitFile(home.resolve("tls/server.crt"), serve);
+            Https https = new Https(home.resolve("tls/server.crt"), httpsPort);
+            https.awaitStatus("/health/ready", null, 200, Duration.ofSeconds(60));
+
+            // Bootstrap key: a 0600 file; only its path is logged.
+            Path keyFile = home.resolve("bootstrap/owner-api-key");
+            assertEquals(
+                    java.util.Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                    Files.getPosixFilePermissions(keyFile));
+            String apiKey = Files.readString(keyFile).trim();
+            assertTrue(apiKey.startsWith("sr_live_"), apiKey.substring(0, 8));
+
+            HttpResponse<String> keys = https.get("/v1/system/keys", apiKey);
+            assertEquals(200, keys.statusCode(), keys.body());
+            JsonNode body = JSON.readTree(keys.body());
+            assertEquals("UNSEALED", body.get("state").asText());
+            assertEquals("strongroom-kek", body.get("kek_label").asText());
+            assertTrue(body.get("crypto").get("native_aes").asBoolean(), keys.body());
+            assertNotEquals("java", body.get("crypto").get("variant").asText());
+            assertTrue(body.get("crypto").get("approved_only").asBoolean());
+            assertFalse(keys.body().contains("wrapped"), "no key material, not even wrapped, in the API");
+            assertTrue(keys.headers().firstValue("X-Request-Id").orElse("").startsWith("req_"));
+
+            HttpResponse<String> anonymous = https.get("/v1/system/keys", null);
+            assertEquals(401, anonymous.statusCode());
+            assertEquals(
+                    "invalid_api_key",
+                    JSON.readTree(anonymous.body()).get("error").asText());
+            assertEquals(
+                    401,
+                    https.get("/v1/system/keys", "sr_live_" + "x".repeat(43)).statusCode());
+
+            assertRedirectsToHttps(httpPort, httpsPort);
+            assertNoSecretsOnDisk(home, token, userPin, soPin, apiKey, log);
+
+            r = ApplianceProcess.run(home, config, env, "keys", "status");
+            assertEquals(0, r.exitCode(), r.output());
+            assertTrue(r.output().contains("KEK reachable"), r.output());
+
+            // KEK rotation while serving: the running appliance follows the keyring.
+            r = ApplianceProcess.run(
+                    home, config, env, "keys", "rotate-kek", "--new-label", "strongroom-kek-2", "--create");
+            assertEquals(0, r.exitCode(), r.output());
+            Thread.sleep(2_500);
+            assertEquals(200, https.get("/health/ready", null).statusCode(), "still serving after KEK rotation");
+            assertEquals(
+                    "strongroom-kek-2",
+                    JSON.readTree(https.get("/v1/system/keys", apiKey).body())
+                            .get("kek_label")
+                            .asText());
+
+            // The kill switch: the security team deletes the KEK; sealed within 10 s, nothing crashes.
+            Path tokenBackup = LabHsm.backupTokens(dir.resolve("token-backup"));
+            LabHsm.deleteKekWithPkcs11Tool(new LabHsm.Token(token, userPin, soPin), "strongroom-kek-2");
+            long deleted = System.nanoTime();
+            https.awaitStatus("/health/ready", null, 503, Duration.ofSeconds(10));
+            HttpResponse<String> sealed = https.get("/v1/system/keys", apiKey);
+            assertEquals(503, sealed.statusCode());
+            assertEquals("sealed", JSON.readTree(sealed.body()).get("error").asText());
+            assertTrue(serve.isAlive(), "sealing must not stop the process");
+            System.out.printf("sealed %.1f s after KEK deletion%n", (System.nanoTime() - deleted) / 1e9);
+
+            // The key comes back (token restored from the HSM's backup): unsealed by itself.
+            LabHsm.restoreTokens(tokenBackup);
+            https.awaitStatus("/health/ready", null, 200, Duration.ofSeconds(10));
+            assertEquals(200, https.get("/v1/system/keys", apiKey).statusCode());
+
+            r = ApplianceProcess.run(home, config, env, "audit", "verify");
+            assertEquals(0, r.exitCode(), r.output());
+
+            assertEquals(0, serve.stop(Duration.ofSeconds(20)) & 0x7f, "clean shutdown on SIGTERM");
+            String output = serve.output();
+            assertTrue(output.contains("Strongroom is listening on https://127.0.0.1:" + httpsPort), output);
+            assertTrue(output.contains("sealing: "), output);
+        }
+
+        r = ApplianceProcess.run(home, config, env, "audit", "export");
+        assertEquals(0, r.exitCode(), r.output());
+        for (String action : List.of("keys.init", "keys.unseal", "keys.seal", "keys.rotate-kek", "apikey.create")) {
+            assertTrue(r.output().contains("\"action\":\"" + action + "\""), action + " missing from\n" + r.output());
+        }
+
+        try (H2Database db = H2Database.open(home.resolve("keyring/keyring"), "db/keyring", true, null);
+                Connection c = db.connection();
+                Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3");
+        }
+        r = ApplianceProcess.run(home, config, env, "audit", "verify");
+        assertEquals(1, r.exitCode(), r.output());
+        assertTrue(r.output().contains("first bad entry is #3"), r.output());
+    }
+
+    private static void awaitFile(Path file, ApplianceProcess serve) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.exists(file)) {
+            if (!serve.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("appliance did not start:\n" + serve.output());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static void assertRedirectsToHttps(int httpPort, int httpsPort) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", httpPort)) {
+            socket.getOutputStream()
+                    .write(("GET /v1/datasets?limit=2 HTTP/1.1\r\nHost: 127.0.0.1:" + httpPort
+                                    + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(response.startsWith("HTTP/1.1 308"), response);
+            assertTrue(
+                    response.toLowerCase()
+                            .contains("location: https://127.0.0.1:" + httpsPort + "/v1/datasets?limit=2"),
+                    response);
+        }
+    }
+
+    /** No DEK, PIN or API key in any file under the home (but their own files) or in the log. */
+    private static void assertNoSecretsOnDisk(
+            Path home, String token, Path userPin, Path soPin, String apiKey, Path log) throws Exception {
+        List<byte[]> secrets = new ArrayList<>();
+        secrets.add(Files.readString(userPin).trim().getBytes(StandardCharsets.UTF_8));
+        secrets.add(Files.readString(soPin).trim().getBytes(StandardCharsets.UTF_8));
+        secrets.add(apiKey.getBytes(StandardCharsets.UTF_8));
+        try (H2Database db = H2Database.open(home.resolve("keyring/keyring"), "db/keyring", true, null);
+                Pkcs11Hsm hsm =
+                        Pkcs11Hsm.connect(new Pkcs11Hsm.Settings(LabHsm.MODULE, token, new PinSource(userPin)))) {
+            List<DekRecord> deks = new Keyring(db).deks();
+            assertEquals(4, deks.size());
+            for (DekRecord dek : deks) {
+                assertEquals(DekState.PRIMARY, dek.state());
+                byte[] raw = hsm.unwrap(dek.kekLabel(), dek.wrapped());
+                secrets.add(raw);
+                secrets.add(HexFormat.of().formatHex(raw).getBytes(StandardCharsets.US_ASCII));
+                secrets.add(Base64.getEncoder().encodeToString(raw).getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(home)) {
+            files = walk.filter(Files::isRegularFile)
+                    .filter(p -> !p.equals(home.resolve("bootstrap/owner-api-key")) && !p.equals(userPin))
+                    .toList();
+        }
+        List<Path> scanned = new ArrayList<>(files);
+        scanned.add(log);
+        assertTrue(scanned.size() > 5, "expected keyring, metadata and TLS files: " + scanned);
+        for (Path file : scanned) {
+            byte[] content = Files.readAllBytes(file);
+            for (byte[] secret : secrets) {
+                assertFalse(contains(content, secret), "a secret appears in plaintext in " + file);
+            }
+        }
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}
