@@ -96,5 +96,6 @@ public final class Appliance implements AutoCloseable {
         server.stop();
         keys.close();
         keyringDb.close();
+        LOG.info("Strongroom stopped");
     }
 }

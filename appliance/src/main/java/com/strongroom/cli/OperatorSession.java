@@ -7,6 +7,7 @@ import com.strongroom.audit.ChainedAuditLog;
 import com.strongroom.config.StrongroomConfig;
 import com.strongroom.keys.KeyManager;
 import com.strongroom.keys.Keyring;
+import com.strongroom.keys.SealListener;
 import com.strongroom.store.H2Database;
 import java.sql.SQLException;
 
@@ -28,6 +29,16 @@ final class OperatorSession implements AutoCloseable {
         this.auditKeys = new AuditKeys(keys);
         this.audit = new ChainedAuditLog(keyringDb, auditKeys);
         keys.addListener(audit);
+        keys.addListener(new SealListener() {
+            @Override
+            public void keyringInitialised(KeyManager km, String kekLabel) {
+                record(
+                        "keys.init",
+                        "kek:" + kekLabel,
+                        AuditEvent.Outcome.SUCCESS,
+                        "data keys created for " + String.join(", ", KeyManager.SYSTEM_PURPOSES));
+            }
+        });
     }
 
     void unsealOrFail() {

@@ -36,6 +36,8 @@ public final class KeyManager implements AutoCloseable {
     private volatile SealState state = SealState.SEALED;
     /** True while seal listeners run: they may still use keys to flush; nothing else may. */
     private volatile boolean sealing;
+    /** True while unseal listeners open their data; requests still see SEALED. */
+    private volatile boolean unsealing;
 
     private volatile String sealedReason = "not unsealed yet";
     private Pkcs11Hsm hsm;
@@ -136,11 +138,17 @@ public final class KeyManager implements AutoCloseable {
                     primaryVersions.put(record.purpose(), record.version());
                 }
             }
+            // Listeners open their data with the keys before anyone sees UNSEALED (and READY).
+            unsealing = true;
+            try {
+                for (SealListener listener : listeners) {
+                    listener.afterUnseal(this);
+                }
+            } finally {
+                unsealing = false;
+            }
             state = SealState.UNSEALED;
             sealedReason = null;
-            for (SealListener listener : listeners) {
-                listener.afterUnseal(this);
-            }
             lastFailure = null;
             LOG.info(() -> "unsealed: KEK '" + kek.label() + "' on token '" + hsmSettings.tokenLabel() + "', "
                     + deks.size() + " data keys in memory");
@@ -151,8 +159,9 @@ public final class KeyManager implements AutoCloseable {
             }
             String message = e.getMessage() != null ? e.getMessage() : e.toString();
             boolean newFailure = !message.equals(lastFailure);
-            if (state == SealState.UNSEALED) {
+            if (!deks.isEmpty()) {
                 // A component failed to open: close the ones that did, through the normal path.
+                state = SealState.UNSEALED;
                 seal(message, Level.FINE);
             }
             sealedReason = message;
@@ -413,9 +422,9 @@ public final class KeyManager implements AutoCloseable {
         return hsm;
     }
 
-    /** Keys are readable while unsealed, and by seal listeners while they close. */
+    /** Keys are readable while unsealed, and by seal listeners while they open or close. */
     public boolean keysAvailable() {
-        return state == SealState.UNSEALED || sealing;
+        return state == SealState.UNSEALED || sealing || unsealing;
     }
 
     private void requireUnsealed() {

@@ -17,7 +17,6 @@ import com.strongroom.testing.ApplianceProcess;
 import com.strongroom.testing.Https;
 import com.strongroom.testing.LabHsm;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,6 +55,9 @@ class ApplianceEndToEndTest {
 
     @Test
     void foundationAcceptance() throws Exception {
+        long t0 = System.nanoTime();
+        java.util.function.Consumer<String> stage =
+                name -> System.out.printf("%6.1f s  %s%n", (System.nanoTime() - t0) / 1e9, name);
         Path home = dir.resolve("home");
         String token = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
         Path config = dir.resolve("strongroom.yaml");
@@ -78,12 +80,14 @@ class ApplianceEndToEndTest {
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("keyring created under KEK 'strongroom-kek'"), r.output());
 
+        stage.accept("cli init done");
         Path log = dir.resolve("serve.log");
         try (ApplianceProcess serve = ApplianceProcess.serve(home, config, env, log)) {
             awaitFile(home.resolve("tls/server.crt"), serve);
             Https https = new Https(home.resolve("tls/server.crt"), httpsPort);
             https.awaitStatus("/health/ready", null, 200, Duration.ofSeconds(60));
 
+            stage.accept("ready");
             // Bootstrap key: a 0600 file; only its path is logged.
             Path keyFile = home.resolve("bootstrap/owner-api-key");
             assertEquals(
@@ -112,13 +116,16 @@ class ApplianceEndToEndTest {
                     401,
                     https.get("/v1/system/keys", "sr_live_" + "x".repeat(43)).statusCode());
 
+            stage.accept("keys api checked");
             assertRedirectsToHttps(httpPort, httpsPort);
             assertNoSecretsOnDisk(home, token, userPin, soPin, apiKey, log);
 
+            stage.accept("secrets scanned");
             r = ApplianceProcess.run(home, config, env, "keys", "status");
             assertEquals(0, r.exitCode(), r.output());
             assertTrue(r.output().contains("KEK reachable"), r.output());
 
+            stage.accept("keys status done");
             // KEK rotation while serving: the running appliance follows the keyring.
             r = ApplianceProcess.run(
                     home, config, env, "keys", "rotate-kek", "--new-label", "strongroom-kek-2", "--create");
@@ -131,6 +138,7 @@ class ApplianceEndToEndTest {
                             .get("kek_label")
                             .asText());
 
+            stage.accept("rotation done");
             // The kill switch: the security team deletes the KEK; sealed within 10 s, nothing crashes.
             Path tokenBackup = LabHsm.backupTokens(dir.resolve("token-backup"));
             LabHsm.deleteKekWithPkcs11Tool(new LabHsm.Token(token, userPin, soPin), "strongroom-kek-2");
@@ -142,20 +150,24 @@ class ApplianceEndToEndTest {
             assertTrue(serve.isAlive(), "sealing must not stop the process");
             System.out.printf("sealed %.1f s after KEK deletion%n", (System.nanoTime() - deleted) / 1e9);
 
+            stage.accept("sealed");
             // The key comes back (token restored from the HSM's backup): unsealed by itself.
             LabHsm.restoreTokens(tokenBackup);
             https.awaitStatus("/health/ready", null, 200, Duration.ofSeconds(10));
             assertEquals(200, https.get("/v1/system/keys", apiKey).statusCode());
 
+            stage.accept("unsealed again");
             r = ApplianceProcess.run(home, config, env, "audit", "verify");
             assertEquals(0, r.exitCode(), r.output());
 
-            assertEquals(0, serve.stop(Duration.ofSeconds(20)) & 0x7f, "clean shutdown on SIGTERM");
+            stage.accept("audit verified");
+            assertEquals(143, serve.stop(Duration.ofSeconds(20)), "SIGTERM ends the JVM through its shutdown hook");
             String output = serve.output();
             assertTrue(output.contains("Strongroom is listening on https://127.0.0.1:" + httpsPort), output);
             assertTrue(output.contains("sealing: "), output);
         }
 
+        stage.accept("stopped");
         r = ApplianceProcess.run(home, config, env, "audit", "export");
         assertEquals(0, r.exitCode(), r.output());
         for (String action : List.of("keys.init", "keys.unseal", "keys.seal", "keys.rotate-kek", "apikey.create")) {
@@ -183,18 +195,19 @@ class ApplianceEndToEndTest {
     }
 
     private static void assertRedirectsToHttps(int httpPort, int httpsPort) throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", httpPort)) {
-            socket.getOutputStream()
-                    .write(("GET /v1/datasets?limit=2 HTTP/1.1\r\nHost: 127.0.0.1:" + httpPort
-                                    + "\r\nConnection: close\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-            assertTrue(response.startsWith("HTTP/1.1 308"), response);
-            assertTrue(
-                    response.toLowerCase()
-                            .contains("location: https://127.0.0.1:" + httpsPort + "/v1/datasets?limit=2"),
-                    response);
-        }
+        java.net.http.HttpClient plain = java.net.http.HttpClient.newBuilder()
+                .followRedirects(java.net.http.HttpClient.Redirect.NEVER)
+                .build();
+        HttpResponse<String> response = plain.send(
+                java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create("http://127.0.0.1:" + httpPort + "/v1/datasets?limit=2"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(308, response.statusCode());
+        assertEquals(
+                "https://127.0.0.1:" + httpsPort + "/v1/datasets?limit=2",
+                response.headers().firstValue("Location").orElse(""));
     }
 
     /** No DEK, PIN or API key in any file under the home (but their own files) or in the log. */
@@ -235,15 +248,7 @@ class ApplianceEndToEndTest {
     }
 
     private static boolean contains(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
+        String h = new String(haystack, StandardCharsets.ISO_8859_1);
+        return h.contains(new String(needle, StandardCharsets.ISO_8859_1));
     }
 }
