@@ -184,6 +184,67 @@ class ApplianceEndToEndTest {
         assertTrue(r.output().contains("first bad entry is #3"), r.output());
     }
 
+    @Test
+    void firstStartBeforeTheKekExists_waitsSealedWithOneLogLineThenUnseals() throws Exception {
+        Path home = dir.resolve("home");
+        LabHsm.Token token = LabHsm.newToken(home.resolve("hsm"));
+        Path config = dir.resolve("strongroom.yaml");
+        Files.writeString(config, "hsm:\n  token-label: " + token.label() + "\n  probe-interval: 500ms\n");
+        int httpsPort = freePort();
+        Map<String, String> env =
+                Map.of("STRONGROOM_HTTPS_PORT", Integer.toString(httpsPort), "STRONGROOM_HTTP_PORT", "-1");
+        try (ApplianceProcess serve = ApplianceProcess.serve(home, config, env, dir.resolve("serve.log"))) {
+            awaitFile(home.resolve("tls/server.crt"), serve);
+            Https https = new Https(home.resolve("tls/server.crt"), httpsPort);
+            https.awaitStatus("/health/live", null, 200, Duration.ofSeconds(60));
+            Thread.sleep(3_000); // several probe rounds
+            assertEquals(503, https.get("/health/ready", null).statusCode());
+            assertEquals(1, count(serve.output(), "KEK 'strongroom-kek' not found"), serve.output());
+            assertFalse(Files.exists(home.resolve("bootstrap/owner-api-key")));
+
+            LabHsm.createKek(token, "strongroom-kek");
+            https.awaitStatus("/health/ready", null, 200, Duration.ofSeconds(10));
+            assertTrue(Files.exists(home.resolve("bootstrap/owner-api-key")));
+            assertTrue(serve.output().contains("keyring initialised under KEK 'strongroom-kek'"), serve.output());
+        }
+    }
+
+    @Test
+    void wrongPin_startsSealedNotCrashedAndIsNotRetriedUntilThePinFileChanges() throws Exception {
+        Path home = dir.resolve("home");
+        LabHsm.Token token = LabHsm.newToken(home.resolve("hsm"));
+        LabHsm.createKek(token, "strongroom-kek");
+        String goodPin = Files.readString(token.userPinFile());
+        Path config = dir.resolve("strongroom.yaml");
+        Files.writeString(config, "hsm:\n  token-label: " + token.label() + "\n  probe-interval: 500ms\n");
+        int httpsPort = freePort();
+        Map<String, String> env =
+                Map.of("STRONGROOM_HTTPS_PORT", Integer.toString(httpsPort), "STRONGROOM_HTTP_PORT", "-1");
+        LabHsm.writeSecret(token.userPinFile(), "wrong-pin-1234");
+        try (ApplianceProcess serve = ApplianceProcess.serve(home, config, env, dir.resolve("serve.log"))) {
+            awaitFile(home.resolve("tls/server.crt"), serve);
+            Https https = new Https(home.resolve("tls/server.crt"), httpsPort);
+            https.awaitStatus("/health/live", null, 200, Duration.ofSeconds(60));
+            Thread.sleep(3_000);
+            assertEquals(503, https.get("/health/ready", null).statusCode());
+            String output = serve.output();
+            assertEquals(1, count(output, "is incorrect"), output);
+            assertFalse(output.contains("wrong-pin-1234"), "the PIN must not be logged");
+            assertTrue(serve.isAlive());
+
+            LabHsm.writeSecret(token.userPinFile(), goodPin.trim());
+            https.awaitStatus("/health/ready", null, 200, Duration.ofSeconds(10));
+        }
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     private static void awaitFile(Path file, ApplianceProcess serve) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!Files.exists(file)) {
