@@ -18,7 +18,7 @@ final class KeysShredCommand implements Callable<Integer> {
     @Option(names = "--purpose", required = true)
     String purpose;
 
-    @Option(names = "--version", required = true)
+    @Option(names = "--key-version", required = true, description = "The DEK version to destroy.")
     int version;
 
     @Option(names = "--yes", description = "Confirm: this cannot be undone.")

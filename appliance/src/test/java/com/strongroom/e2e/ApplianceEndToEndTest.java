@@ -117,6 +117,25 @@ class ApplianceEndToEndTest {
                     https.get("/v1/system/keys", "sr_live_" + "x".repeat(43)).statusCode());
 
             stage.accept("keys api checked");
+            HttpResponse<String> rotated = https.post("/v1/system/keys/rotate", apiKey, "{\"dek_purpose\":\"backup\"}");
+            assertEquals(200, rotated.statusCode(), rotated.body());
+            assertEquals(2, JSON.readTree(rotated.body()).get("version").asInt());
+            HttpResponse<String> ambiguous = https.post("/v1/system/keys/rotate", apiKey, "{}");
+            assertEquals(422, ambiguous.statusCode());
+            assertEquals(
+                    "validation_error",
+                    JSON.readTree(ambiguous.body()).get("error").asText());
+            assertEquals(
+                    400,
+                    https.post("/v1/system/keys/rotate", apiKey, "{not json").statusCode());
+            HttpResponse<String> missingKek = https.post("/v1/system/keys/rotate", apiKey, "{\"kek_label\":\"nope\"}");
+            assertEquals(409, missingKek.statusCode(), missingKek.body());
+            assertEquals(
+                    "UNSEALED",
+                    JSON.readTree(https.get("/v1/system/keys", apiKey).body())
+                            .get("state")
+                            .asText());
+
             assertRedirectsToHttps(httpPort, httpsPort);
             assertNoSecretsOnDisk(home, token, userPin, soPin, apiKey, log);
 
@@ -170,7 +189,8 @@ class ApplianceEndToEndTest {
         stage.accept("stopped");
         r = ApplianceProcess.run(home, config, env, "audit", "export");
         assertEquals(0, r.exitCode(), r.output());
-        for (String action : List.of("keys.init", "keys.unseal", "keys.seal", "keys.rotate-kek", "apikey.create")) {
+        for (String action : List.of(
+                "keys.init", "keys.unseal", "keys.seal", "keys.rotate-kek", "keys.rotate-dek", "apikey.create")) {
             assertTrue(r.output().contains("\"action\":\"" + action + "\""), action + " missing from\n" + r.output());
         }
 
@@ -282,9 +302,9 @@ class ApplianceEndToEndTest {
                 Pkcs11Hsm hsm =
                         Pkcs11Hsm.connect(new Pkcs11Hsm.Settings(LabHsm.MODULE, token, new PinSource(userPin)))) {
             List<DekRecord> deks = new Keyring(db).deks();
-            assertEquals(4, deks.size());
+            assertEquals(5, deks.size(), "four purposes, backup rotated once");
             for (DekRecord dek : deks) {
-                assertEquals(DekState.PRIMARY, dek.state());
+                assertNotEquals(DekState.DESTROYED, dek.state());
                 byte[] raw = hsm.unwrap(dek.kekLabel(), dek.wrapped());
                 secrets.add(raw);
                 secrets.add(HexFormat.of().formatHex(raw).getBytes(StandardCharsets.US_ASCII));
