@@ -58,4 +58,24 @@ class CliTest {
         assertNotEquals(0, run.exit());
         assertTrue(run.err().contains("--yes"), run.err());
     }
+
+    /** `java -jar strongroom.jar` with the machine's older default java still runs the appliance. */
+    @org.junit.jupiter.api.Test
+    void launcherOnAnOlderJava_handsOverToJdk25() throws Exception {
+        java.nio.file.Path java17 = java.nio.file.Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java17), "no Java 17 here");
+        Process p = new ProcessBuilder(
+                        java17.toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "com.strongroom.launcher.Launcher",
+                        "keys",
+                        "--help")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("Usage: strongroom keys"), out);
+        assertTrue(out.contains("jdk.incubator.vector"), "re-run on JDK 25 with the Vector API module: " + out);
+    }
 }
