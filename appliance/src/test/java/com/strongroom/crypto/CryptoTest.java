@@ -63,4 +63,19 @@ class CryptoTest {
         key.destroy();
         assertThrows(IllegalStateException.class, key::bytes);
     }
+
+    @Test
+    void withoutNativeAes_startupRefusesUnlessPureJavaIsAllowed() {
+        CryptoServicesRegistrar.setNativeEnabled(false);
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Fips.requireNativeAes(false));
+            assertTrue(e.getMessage().contains("crypto.allow-pure-java"), e.getMessage());
+            Fips.NativeStatus allowed = Fips.requireNativeAes(true);
+            assertFalse(allowed.nativeAes());
+            assertEquals("java", allowed.variant());
+        } finally {
+            CryptoServicesRegistrar.setNativeEnabled(true);
+        }
+        assertTrue(Fips.nativeStatus().nativeAes());
+    }
 }
