@@ -52,9 +52,27 @@ final class SegmentIndexInput extends IndexInput implements MemorySegmentAccessI
         this.segment = region.segment().asSlice(offset, length);
     }
 
-    /** Called when the view was closed under us by a wipe; throws if the input was closed. */
+    /** Fetches the region's live view again; throws if the input was closed or the key is gone. */
     private MemorySegment refresh() throws IOException {
         return segment = region.segment().asSlice(offset, length);
+    }
+
+    /** The slow path, after a wipe closed the view under us: refresh and retry until it holds. */
+    private <T> T retry(Access<T> access) throws IOException {
+        while (true) {
+            MemorySegment s = refresh(); // outside the try: AlreadyClosedException is an IllegalStateException
+            try {
+                return access.apply(s);
+            } catch (IndexOutOfBoundsException e) {
+                throw eof(e);
+            } catch (IllegalStateException e) {
+                // wiped again meanwhile
+            }
+        }
+    }
+
+    private interface Access<T> {
+        T apply(MemorySegment segment);
     }
 
     private EOFException eof(RuntimeException cause) {
@@ -104,7 +122,10 @@ final class SegmentIndexInput extends IndexInput implements MemorySegmentAccessI
         } catch (IndexOutOfBoundsException e) {
             throw eof(e);
         } catch (IllegalStateException e) {
-            MemorySegment.copy(refresh(), LE_INT, pos, dst, offset, len);
+            retry(s -> {
+                MemorySegment.copy(s, LE_INT, pos, dst, offset, len);
+                return null;
+            });
         }
         pos += (long) len * Integer.BYTES;
     }
@@ -116,7 +137,10 @@ final class SegmentIndexInput extends IndexInput implements MemorySegmentAccessI
         } catch (IndexOutOfBoundsException e) {
             throw eof(e);
         } catch (IllegalStateException e) {
-            MemorySegment.copy(refresh(), LE_LONG, pos, dst, offset, len);
+            retry(s -> {
+                MemorySegment.copy(s, LE_LONG, pos, dst, offset, len);
+                return null;
+            });
         }
         pos += (long) len * Long.BYTES;
     }
@@ -128,7 +152,10 @@ final class SegmentIndexInput extends IndexInput implements MemorySegmentAccessI
         } catch (IndexOutOfBoundsException e) {
             throw eof(e);
         } catch (IllegalStateException e) {
-            MemorySegment.copy(refresh(), LE_FLOAT, pos, dst, offset, len);
+            retry(s -> {
+                MemorySegment.copy(s, LE_FLOAT, pos, dst, offset, len);
+                return null;
+            });
         }
         pos += (long) len * Float.BYTES;
     }
@@ -140,7 +167,7 @@ final class SegmentIndexInput extends IndexInput implements MemorySegmentAccessI
         } catch (IndexOutOfBoundsException e) {
             throw eof(e);
         } catch (IllegalStateException e) {
-            return refresh().get(ValueLayout.JAVA_BYTE, pos);
+            return retry(s -> s.get(ValueLayout.JAVA_BYTE, pos));
         }
     }
 
@@ -151,7 +178,10 @@ final class SegmentIndexInput extends IndexInput implements MemorySegmentAccessI
         } catch (IndexOutOfBoundsException e) {
             throw eof(e);
         } catch (IllegalStateException e) {
-            MemorySegment.copy(refresh(), ValueLayout.JAVA_BYTE, pos, b, offset, len);
+            retry(s -> {
+                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, pos, b, offset, len);
+                return null;
+            });
         }
     }
 
@@ -162,7 +192,7 @@ final class SegmentIndexInput extends IndexInput implements MemorySegmentAccessI
         } catch (IndexOutOfBoundsException e) {
             throw eof(e);
         } catch (IllegalStateException e) {
-            return refresh().get(LE_SHORT, pos);
+            return retry(s -> s.get(LE_SHORT, pos));
         }
     }
 
@@ -173,7 +203,7 @@ final class SegmentIndexInput extends IndexInput implements MemorySegmentAccessI
         } catch (IndexOutOfBoundsException e) {
             throw eof(e);
         } catch (IllegalStateException e) {
-            return refresh().get(LE_INT, pos);
+            return retry(s -> s.get(LE_INT, pos));
         }
     }
 
@@ -184,7 +214,7 @@ final class SegmentIndexInput extends IndexInput implements MemorySegmentAccessI
         } catch (IndexOutOfBoundsException e) {
             throw eof(e);
         } catch (IllegalStateException e) {
-            return refresh().get(LE_LONG, pos);
+            return retry(s -> s.get(LE_LONG, pos));
         }
     }
 

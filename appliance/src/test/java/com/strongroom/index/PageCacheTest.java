@@ -20,6 +20,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.FileDataHint;
 import org.apache.lucene.store.IOContext;
@@ -120,6 +121,58 @@ class PageCacheTest {
             }
         }
         assertTrue(cache.usage().pageBytes() <= 64 << 10, "bounded: " + cache.usage());
+    }
+
+    @Test
+    void wipeDuringConcurrentReads_neverYieldsWrongBytes() throws Exception {
+        byte[] random = new byte[content.length];
+        new Random(3).nextBytes(random);
+        try (IndexOutput out = dir.createOutput("random.vec", IOContext.DEFAULT)) {
+            out.writeBytes(random, random.length);
+        }
+        try (IndexInput paged = dir.openInput("random.vec", IOContext.DEFAULT);
+                IndexInput whole = dir.openInput("random.vec", VECTORS)) {
+            assertInstanceOf(MemorySegmentAccessInput.class, whole);
+            AtomicBoolean stop = new AtomicBoolean();
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<Integer>> readers = new ArrayList<>();
+                for (IndexInput shared : List.of(paged, whole, paged)) {
+                    readers.add(pool.submit(() -> {
+                        IndexInput in = shared.clone();
+                        Random r = new Random();
+                        byte[] buf = new byte[2000];
+                        int reads = 0;
+                        for (; !stop.get(); reads++) {
+                            int pos = r.nextInt(random.length - buf.length);
+                            in.seek(pos);
+                            in.readBytes(buf, 0, buf.length);
+                            if (MemorySegment.mismatch(
+                                            MemorySegment.ofArray(buf),
+                                            0,
+                                            buf.length,
+                                            MemorySegment.ofArray(random),
+                                            pos,
+                                            pos + buf.length)
+                                    != -1) {
+                                throw new AssertionError("wrong bytes at " + pos + " from " + in);
+                            }
+                        }
+                        return reads;
+                    }));
+                }
+                for (int wipes = 0; wipes < 300; wipes++) {
+                    cache.wipe();
+                    Thread.sleep(0, 200_000);
+                }
+                stop.set(true);
+                for (Future<Integer> f : readers) {
+                    assertTrue(f.get() > 300, "reads raced the wipes: " + f.get());
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
     }
 
     @Test
