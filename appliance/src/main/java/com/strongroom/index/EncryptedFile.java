@@ -25,7 +25,6 @@ import org.apache.lucene.util.IOUtils;
  * the last page, which {@link #open} does before anyone trusts {@link #length()}.
  */
 final class EncryptedFile implements Closeable, PageCache.Wipeable {
-    final String name;
     final String resource;
     final IndexInput raw;
     final PageCache cache;
@@ -42,14 +41,13 @@ final class EncryptedFile implements Closeable, PageCache.Wipeable {
 
     private EncryptedFile(
             String resource, IndexInput raw, FileHeader header, SecretKeyBytes dek, PageCache cache, long length) {
-        this.name = header.name();
         this.resource = resource;
         this.raw = raw;
         this.header = header;
         this.dek = dek;
         this.cache = cache;
         this.pageShift = header.pageShift();
-        this.nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        this.nameBytes = header.name().getBytes(StandardCharsets.UTF_8);
         this.length = length;
         this.lastPage = length == 0 ? 0 : (length - 1) >>> pageShift;
         this.id = new PageCache.FileId(
@@ -57,7 +55,7 @@ final class EncryptedFile implements Closeable, PageCache.Wipeable {
                 header.saltWord(1),
                 header.saltWord(2),
                 header.saltWord(3),
-                name,
+                header.name(),
                 pageShift,
                 length);
     }
