@@ -58,7 +58,7 @@ public final class EncryptedDirectory extends FSDirectory {
     public static final int DEFAULT_PAGE_SIZE = 16 * 1024;
 
     private final FSDirectory delegate;
-    private final SecretKeyBytes dek;
+    private final IndexKeys keys;
     private final PageCache cache;
     private final int pageShift;
     /**
@@ -67,11 +67,11 @@ public final class EncryptedDirectory extends FSDirectory {
      */
     private final Map<String, Object> writing = new ConcurrentHashMap<>();
 
-    private EncryptedDirectory(FSDirectory delegate, SecretKeyBytes dek, PageCache cache, int pageShift)
+    private EncryptedDirectory(FSDirectory delegate, IndexKeys keys, PageCache cache, int pageShift)
             throws IOException {
         super(delegate.getDirectory(), new DelegateLocks(delegate));
         this.delegate = delegate;
-        this.dek = dek;
+        this.keys = keys;
         this.cache = cache;
         this.pageShift = pageShift;
     }
@@ -94,14 +94,20 @@ public final class EncryptedDirectory extends FSDirectory {
      */
     public static EncryptedDirectory create(FSDirectory delegate, SecretKeyBytes dek, PageCache cache, int pageSize)
             throws IOException {
-        if (dek.bytes().length != 32) {
-            throw new IllegalArgumentException("data key must be 32 bytes, got " + dek.bytes().length);
-        }
+        return create(delegate, IndexKeys.single(dek), cache, pageSize);
+    }
+
+    /**
+     * As {@link #create(FSDirectory, SecretKeyBytes, PageCache, int)} with versioned keys: files are
+     * written with {@link IndexKeys#writeVersion()} and read with the version their header names.
+     */
+    public static EncryptedDirectory create(FSDirectory delegate, IndexKeys keys, PageCache cache, int pageSize)
+            throws IOException {
         int shift = Integer.numberOfTrailingZeros(pageSize);
         if (Integer.bitCount(pageSize) != 1 || shift < MIN_PAGE_SHIFT || shift > MAX_PAGE_SHIFT) {
             throw new IllegalArgumentException("page size must be 8, 16, 32 or 64 KiB, got " + pageSize);
         }
-        EncryptedDirectory dir = new EncryptedDirectory(delegate, dek, cache, shift);
+        EncryptedDirectory dir = new EncryptedDirectory(delegate, keys, cache, shift);
         cache.claim();
         return dir;
     }
@@ -151,8 +157,9 @@ public final class EncryptedDirectory extends FSDirectory {
     private IndexOutput encrypting(IndexOutput out, String boundName, Object token) throws IOException {
         String name = out.getName();
         try {
-            FileHeader header = FileHeader.create(boundName, pageShift);
-            return new EncryptingIndexOutput(out, header, header.deriveKey(dek), () -> writing.remove(name, token));
+            FileHeader header = FileHeader.create(boundName, pageShift, keys.writeVersion());
+            return new EncryptingIndexOutput(
+                    out, header, header.deriveKey(keys, name), () -> writing.remove(name, token));
         } catch (Throwable t) {
             writing.remove(name, token);
             IOUtils.closeWhileSuppressingExceptions(t, out);
@@ -186,7 +193,7 @@ public final class EncryptedDirectory extends FSDirectory {
             throw new AccessDeniedException(name, null, "is still open for writing");
         }
         String resource = "EncryptedIndexInput(path=\"" + getDirectory().resolve(name) + "\")";
-        return EncryptedFile.open(name, delegate.openInput(name, context), dek, cache, resource);
+        return EncryptedFile.open(name, delegate.openInput(name, context), keys, cache, resource);
     }
 
     /** The plaintext length, authenticated: reads the header and the last page. */

@@ -1,6 +1,5 @@
 package com.strongroom.index;
 
-import com.strongroom.crypto.SecretKeyBytes;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -30,7 +29,7 @@ final class EncryptedFile implements Closeable, PageCache.Wipeable {
     final PageCache cache;
     final int pageShift;
     private final FileHeader header;
-    private final SecretKeyBytes dek;
+    private final IndexKeys keys;
     private final byte[] nameBytes;
     private final long length;
     private final long lastPage;
@@ -40,11 +39,11 @@ final class EncryptedFile implements Closeable, PageCache.Wipeable {
     private volatile SecretKeySpec key;
 
     private EncryptedFile(
-            String resource, IndexInput raw, FileHeader header, SecretKeyBytes dek, PageCache cache, long length) {
+            String resource, IndexInput raw, FileHeader header, IndexKeys keys, PageCache cache, long length) {
         this.resource = resource;
         this.raw = raw;
         this.header = header;
-        this.dek = dek;
+        this.keys = keys;
         this.cache = cache;
         this.pageShift = header.pageShift();
         this.nameBytes = header.name().getBytes(StandardCharsets.UTF_8);
@@ -61,7 +60,7 @@ final class EncryptedFile implements Closeable, PageCache.Wipeable {
     }
 
     /** Takes ownership of {@code raw}: closes it on failure, and when the returned file closes. */
-    static EncryptedFile open(String name, IndexInput raw, SecretKeyBytes dek, PageCache cache, String resource)
+    static EncryptedFile open(String name, IndexInput raw, IndexKeys keys, PageCache cache, String resource)
             throws IOException {
         EncryptedFile file;
         try {
@@ -74,7 +73,7 @@ final class EncryptedFile implements Closeable, PageCache.Wipeable {
                 throw new CorruptIndexException("truncated: " + body + " bytes after the header", resource);
             }
             long length = ((pages - 1) << header.pageShift()) + lastLength;
-            file = new EncryptedFile(resource, raw, header, dek, cache, length);
+            file = new EncryptedFile(resource, raw, header, keys, cache, length);
         } catch (Throwable t) {
             IOUtils.closeWhileSuppressingExceptions(t, raw);
             throw t;
@@ -160,7 +159,7 @@ final class EncryptedFile implements Closeable, PageCache.Wipeable {
         }
     }
 
-    private SecretKeySpec key() {
+    private SecretKeySpec key() throws IOException {
         if (cache.isClosed()) {
             throw new AlreadyClosedException("Already closed: " + resource);
         }
@@ -169,7 +168,7 @@ final class EncryptedFile implements Closeable, PageCache.Wipeable {
             synchronized (this) {
                 k = key;
                 if (k == null) {
-                    key = k = header.deriveKey(dek);
+                    key = k = header.deriveKey(keys, resource);
                 }
             }
         }

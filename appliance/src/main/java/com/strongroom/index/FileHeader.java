@@ -2,7 +2,6 @@ package com.strongroom.index;
 
 import com.strongroom.crypto.Drbg;
 import com.strongroom.crypto.Hkdf;
-import com.strongroom.crypto.SecretKeyBytes;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,7 +18,8 @@ import org.apache.lucene.store.IndexInput;
  * The clear-text header in front of every encrypted file:
  *
  * <pre>
- * magic "SRIX" (4) | version (1) | log2(page size) (1) | salt (32) | name length (2, big-endian) | name (UTF-8)
+ * magic "SRIX" (4) | version (1) | log2(page size) (1) | key version (4, big-endian) | salt (32)
+ *   | name length (2, big-endian) | name (UTF-8)
  * </pre>
  *
  * Nothing in it is secret. All of it is HKDF info for the per-file key, so changing any header
@@ -29,21 +29,23 @@ final class FileHeader {
     static final int VERSION = 1;
     static final int SALT_BYTES = 32;
     private static final byte[] MAGIC = {'S', 'R', 'I', 'X'};
-    private static final int SALT_OFFSET = MAGIC.length + 2;
+    private static final int SALT_OFFSET = MAGIC.length + 2 + Integer.BYTES;
     private static final int FIXED_BYTES = SALT_OFFSET + SALT_BYTES + 2;
     private static final byte[] KEY_INFO = "strongroom/index-file-key/v1".getBytes(StandardCharsets.US_ASCII);
 
     private final String name;
     private final int pageShift;
+    private final int keyVersion;
     private final byte[] encoded;
 
-    private FileHeader(String name, int pageShift, byte[] encoded) {
+    private FileHeader(String name, int pageShift, int keyVersion, byte[] encoded) {
         this.name = name;
         this.pageShift = pageShift;
+        this.keyVersion = keyVersion;
         this.encoded = encoded;
     }
 
-    static FileHeader create(String name, int pageShift) {
+    static FileHeader create(String name, int pageShift, int keyVersion) {
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
         if (nameBytes.length > 0xFFFF) {
             throw new IllegalArgumentException("file name too long: " + nameBytes.length + " bytes");
@@ -52,10 +54,11 @@ final class FileHeader {
                 .put(MAGIC)
                 .put((byte) VERSION)
                 .put((byte) pageShift)
+                .putInt(keyVersion)
                 .put(Drbg.bytes(SALT_BYTES))
                 .putShort((short) nameBytes.length)
                 .put(nameBytes);
-        return new FileHeader(name, pageShift, out.array());
+        return new FileHeader(name, pageShift, keyVersion, out.array());
     }
 
     /** Reads the header at the current position of {@code in}; the file must be bound to {@code name}. */
@@ -78,6 +81,10 @@ final class FileHeader {
         if (pageShift < EncryptedDirectory.MIN_PAGE_SHIFT || pageShift > EncryptedDirectory.MAX_PAGE_SHIFT) {
             throw new CorruptIndexException("invalid page size 2^" + pageShift, resource);
         }
+        int keyVersion = buf.getInt();
+        if (keyVersion < 1) {
+            throw new CorruptIndexException("invalid key version " + keyVersion, resource);
+        }
         buf.position(buf.position() + SALT_BYTES);
         byte[] nameBytes = new byte[Short.toUnsignedInt(buf.getShort())];
         readFully(in, nameBytes, resource);
@@ -88,7 +95,7 @@ final class FileHeader {
         }
         byte[] encoded = Arrays.copyOf(fixed, FIXED_BYTES + nameBytes.length);
         System.arraycopy(nameBytes, 0, encoded, FIXED_BYTES, nameBytes.length);
-        return new FileHeader(name, pageShift, encoded);
+        return new FileHeader(name, pageShift, keyVersion, encoded);
     }
 
     private static void readFully(IndexInput in, byte[] dst, String resource) throws IOException {
@@ -99,13 +106,19 @@ final class FileHeader {
         }
     }
 
-    /** HKDF-SHA256(DEK, salt, info = label || header): a fresh key per file, bound to every header byte. */
-    SecretKeySpec deriveKey(SecretKeyBytes dek) {
+    /**
+     * HKDF-SHA256(DEK version named in the header, salt, info = label || header): a fresh key per
+     * file, bound to every header byte.
+     */
+    SecretKeySpec deriveKey(IndexKeys keys, String resource) throws IOException {
         byte[] ikm;
         try {
-            ikm = dek.bytes();
+            ikm = keys.key(keyVersion).bytes();
         } catch (IllegalStateException e) {
             throw new AlreadyClosedException("index key destroyed; cannot use \"" + name + "\"", e);
+        }
+        if (ikm.length != 32) {
+            throw new CorruptIndexException("key version " + keyVersion + " is not a 32-byte key", resource);
         }
         byte[] salt = Arrays.copyOfRange(encoded, SALT_OFFSET, SALT_OFFSET + SALT_BYTES);
         byte[] info = Arrays.copyOf(KEY_INFO, KEY_INFO.length + encoded.length);
@@ -129,6 +142,10 @@ final class FileHeader {
 
     int pageShift() {
         return pageShift;
+    }
+
+    int keyVersion() {
+        return keyVersion;
     }
 
     byte[] encoded() {

@@ -61,7 +61,7 @@ class TamperTest {
     }
 
     private long headerLength() {
-        return FileHeader.create("_0.dat", 13).length();
+        return FileHeader.create("_0.dat", 13, 1).length();
     }
 
     private void assertCorrupt(String name) throws IOException {
