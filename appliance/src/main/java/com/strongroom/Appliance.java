@@ -14,6 +14,7 @@ import com.strongroom.crypto.Fips;
 import com.strongroom.keys.KeyManager;
 import com.strongroom.keys.KeyProbe;
 import com.strongroom.keys.Keyring;
+import com.strongroom.search.DatasetIndexes;
 import com.strongroom.store.H2Database;
 import com.strongroom.store.MetadataStore;
 import io.helidon.webserver.WebServer;
@@ -31,10 +32,12 @@ public final class Appliance implements AutoCloseable {
     private final KeyManager keys;
     private final KeyProbe probe;
     private final WebServer server;
+    private final DatasetIndexes indexes;
 
-    private Appliance(H2Database keyringDb, KeyManager keys, KeyProbe probe, WebServer server) {
+    private Appliance(H2Database keyringDb, KeyManager keys, KeyProbe probe, WebServer server, DatasetIndexes indexes) {
         this.keyringDb = keyringDb;
         this.keys = keys;
+        this.indexes = indexes;
         this.probe = probe;
         this.server = server;
     }
@@ -56,6 +59,15 @@ public final class Appliance implements AutoCloseable {
         keys.addListener(metadata);
         keys.addListener(new Bootstrap(new Organizations(metadata), apiKeys, audit, config.bootstrapKeyFile()));
         keys.addListener(new SealAuditor(audit));
+        DatasetIndexes indexes = new DatasetIndexes(
+                new DatasetIndexes.Settings(
+                        config.index().root(),
+                        config.index().pageCacheBytes(),
+                        config.index().vectorCacheBytes(),
+                        config.index().pageSize(),
+                        config.index().commitInterval()),
+                keys);
+        keys.addListener(indexes);
 
         TlsMaterial tls = TlsMaterial.loadOrCreate(
                 config.server().tlsDir(), config.server().hostNames());
@@ -69,7 +81,7 @@ public final class Appliance implements AutoCloseable {
 
         keys.unseal();
         KeyProbe probe = KeyProbe.start(keys, config.hsm().probeInterval());
-        Appliance appliance = new Appliance(keyringDb, keys, probe, server);
+        Appliance appliance = new Appliance(keyringDb, keys, probe, server, indexes);
         LOG.info(() -> "Strongroom is listening on " + appliance.url() + " (" + keys.state() + ")");
         return appliance;
     }
@@ -94,7 +106,8 @@ public final class Appliance implements AutoCloseable {
     public void close() {
         probe.close();
         server.stop();
-        keys.close();
+        keys.close(); // seals: indexes commit and close, caches are wiped
+        indexes.close();
         keyringDb.close();
         LOG.info("Strongroom stopped");
     }

@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  * failure names the key (and the variable, if that is where the bad value came from).
  */
 final class ConfigReader {
+    private static final Pattern SIZE =
+            Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
     private final Config root;
@@ -92,6 +94,37 @@ final class ConfigReader {
         }
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
             throw new InvalidConfigException(key, raw + " is outside " + min + ".." + max);
+        }
+        return value;
+    }
+
+    /** A size in bytes: {@code 512MiB}, {@code 2GiB}, {@code 16KiB}; KB/MB/GB are read as binary too. */
+    long bytes(String key, long min, long max) {
+        String raw = requiredString(key, 40);
+        Matcher m = SIZE.matcher(raw);
+        if (!m.matches()) {
+            throw new InvalidConfigException(key, "'" + raw + "' is not a size (e.g. 512MiB, 2GiB, 16KiB)");
+        }
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(java.util.Locale.ROOT);
+        int shift =
+                switch (unit.charAt(0)) {
+                    case 'k' -> 10;
+                    case 'm' -> 20;
+                    case 'g' -> 30;
+                    default -> 0;
+                };
+        long value;
+        try {
+            long n = Long.parseLong(m.group(1));
+            if (n > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            value = n << shift;
+        } catch (NumberFormatException e) {
+            throw new InvalidConfigException(key, "'" + raw + "' is too large");
+        }
+        if (value < min || value > max) {
+            throw new InvalidConfigException(key, raw + " is outside " + min + ".." + max + " bytes");
         }
         return value;
     }

@@ -13,7 +13,7 @@ import java.util.Map;
  * {@code strongroom-defaults.yaml} on the class path; an operator's file overrides them; the
  * variables STRONGROOM_HOME, STRONGROOM_HTTPS_PORT and STRONGROOM_HTTP_PORT override both.
  */
-public record StrongroomConfig(Path home, Server server, Hsm hsm, Crypto crypto) {
+public record StrongroomConfig(Path home, Server server, Hsm hsm, Crypto crypto, Index index) {
 
     public record Server(String host, int httpsPort, int httpPort, Path tlsDir, List<String> hostNames) {}
 
@@ -27,6 +27,9 @@ public record StrongroomConfig(Path home, Server server, Hsm hsm, Crypto crypto)
             Duration probeInterval) {}
 
     public record Crypto(boolean allowPureJava) {}
+
+    /** Encrypted dataset indexes; the cache sizes apply to each open dataset. */
+    public record Index(Path root, long pageCacheBytes, long vectorCacheBytes, int pageSize, Duration commitInterval) {}
 
     public static StrongroomConfig load(Path configFile, Map<String, String> env) {
         Config.Builder builder =
@@ -69,7 +72,17 @@ public record StrongroomConfig(Path home, Server server, Hsm hsm, Crypto crypto)
                                     ? " (install the Debian package softhsm2)"
                                     : ""));
         }
-        return new StrongroomConfig(home, server, hsm, new Crypto(r.bool("crypto.allow-pure-java", false)));
+        long pageSize = r.bytes("index.page-size", 8 << 10, 64 << 10);
+        if (Long.bitCount(pageSize) != 1) {
+            throw new InvalidConfigException("index.page-size", "must be 8KiB, 16KiB, 32KiB or 64KiB");
+        }
+        Index index = new Index(
+                r.path("index.dir", null, home),
+                r.bytes("index.page-cache", 1 << 20, 1L << 40),
+                r.bytes("index.vector-cache", 0, 1L << 40),
+                (int) pageSize,
+                r.duration("index.commit-interval", Duration.ofMillis(100), Duration.ofMinutes(10)));
+        return new StrongroomConfig(home, server, hsm, new Crypto(r.bool("crypto.allow-pure-java", false)), index);
     }
 
     /** PKCS#11 labels are at most 32 bytes. */

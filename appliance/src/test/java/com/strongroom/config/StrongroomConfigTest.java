@@ -77,4 +77,25 @@ class StrongroomConfigTest {
                 .getMessage();
         assertTrue(message.contains("nope.yaml"), message);
     }
+
+    @Test
+    void indexSettings_haveSafeDefaults_andSizesParse() throws Exception {
+        StrongroomConfig c = StrongroomConfig.load(null, Map.of("STRONGROOM_HOME", dir.toString()));
+        assertEquals(dir.resolve("data/indexes"), c.index().root());
+        assertEquals(256L << 20, c.index().pageCacheBytes());
+        assertEquals(16 << 10, c.index().pageSize());
+        StrongroomConfig custom = load("index:\n  page-cache: 2GiB\n  page-size: 64KiB\n  vector-cache: 0\n", Map.of());
+        assertEquals(2L << 30, custom.index().pageCacheBytes());
+        assertEquals(64 << 10, custom.index().pageSize());
+        assertEquals(0, custom.index().vectorCacheBytes());
+    }
+
+    @Test
+    void badIndexSettings_nameTheKey() {
+        assertTrue(failure("index:\n  page-size: 12KiB\n", Map.of()).contains("index.page-size"));
+        assertTrue(failure("index:\n  page-size: 128KiB\n", Map.of()).contains("index.page-size"));
+        assertTrue(failure("index:\n  page-cache: lots\n", Map.of()).contains("index.page-cache"));
+        assertTrue(
+                failure("index:\n  page-cache: 99999999999999GiB\n", Map.of()).contains("index.page-cache"));
+    }
 }
