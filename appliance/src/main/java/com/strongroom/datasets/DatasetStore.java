@@ -1,0 +1,212 @@
+package com.strongroom.datasets;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.strongroom.store.MetadataStore;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** SQL for the dataset table. Every query is scoped by organization: no call can cross it. */
+public final class DatasetStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+    private static final String COLUMNS = "id, organization_id, name, description, metadata, embedding_model,"
+            + " embedding_dimensions, created_at, updated_at, deleted_at, purge_after";
+
+    /** Sort orders a client may ask for, mapped to fixed SQL (never concatenated from input). */
+    public enum Sort {
+        CREATED_AT_DESC("created_at DESC, id DESC"),
+        CREATED_AT_ASC("created_at ASC, id ASC"),
+        NAME_ASC("name ASC, id ASC"),
+        NAME_DESC("name DESC, id DESC");
+
+        private final String sql;
+
+        Sort(String sql) {
+            this.sql = sql;
+        }
+    }
+
+    private final MetadataStore metadata;
+
+    public DatasetStore(MetadataStore metadata) {
+        this.metadata = metadata;
+    }
+
+    /** @throws DuplicateNameException when an active dataset of the organization has the name */
+    public void insert(Dataset d) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO dataset (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, d.id());
+            ps.setString(2, d.organizationId());
+            ps.setString(3, d.name());
+            ps.setString(4, d.description());
+            ps.setString(5, json(d.metadata()));
+            ps.setString(6, d.embeddingModel());
+            ps.setInt(7, d.embeddingDimensions());
+            ps.setObject(8, d.createdAt());
+            ps.setObject(9, d.updatedAt());
+            ps.setObject(10, d.deletedAt());
+            ps.setObject(11, d.purgeAfter());
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw DuplicateNameException.ifDuplicate(e, d.name());
+        }
+    }
+
+    /** The dataset, deleted or not, if it belongs to the organization and is not purged. */
+    public Optional<Dataset> find(String organizationId, String id) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
+                        + " FROM dataset WHERE organization_id = ? AND id = ? AND purged_at IS NULL")) {
+            ps.setString(1, organizationId);
+            ps.setString(2, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    public record Page(List<Dataset> items, long total) {}
+
+    /** Active datasets of the organization, one page. */
+    public Page list(String organizationId, Sort sort, int limit, int offset) throws SQLException {
+        try (Connection c = metadata.db().connection()) {
+            long total;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT COUNT(*) FROM dataset WHERE organization_id = ? AND deleted_at IS NULL")) {
+                ps.setString(1, organizationId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    total = rs.getLong(1);
+                }
+            }
+            List<Dataset> items = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
+                    + " FROM dataset WHERE organization_id = ? AND deleted_at IS NULL ORDER BY " + sort.sql
+                    + " LIMIT ? OFFSET ?")) {
+                ps.setString(1, organizationId);
+                ps.setInt(2, limit);
+                ps.setInt(3, offset);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        items.add(row(rs));
+                    }
+                }
+            }
+            return new Page(items, total);
+        }
+    }
+
+    /** Writes name, description and metadata of an active dataset; false if there is none. */
+    public boolean update(Dataset d) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("UPDATE dataset SET name = ?, description = ?, metadata = ?,"
+                        + " updated_at = ? WHERE organization_id = ? AND id = ? AND deleted_at IS NULL")) {
+            ps.setString(1, d.name());
+            ps.setString(2, d.description());
+            ps.setString(3, json(d.metadata()));
+            ps.setObject(4, d.updatedAt());
+            ps.setString(5, d.organizationId());
+            ps.setString(6, d.id());
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw DuplicateNameException.ifDuplicate(e, d.name());
+        }
+    }
+
+    public boolean softDelete(String organizationId, String id, OffsetDateTime at, OffsetDateTime purgeAfter)
+            throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("UPDATE dataset SET deleted_at = ?, purge_after = ?,"
+                        + " updated_at = ? WHERE organization_id = ? AND id = ? AND deleted_at IS NULL")) {
+            ps.setObject(1, at);
+            ps.setObject(2, purgeAfter);
+            ps.setObject(3, at);
+            ps.setString(4, organizationId);
+            ps.setString(5, id);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** @throws DuplicateNameException when an active dataset took the name meanwhile */
+    public boolean restore(String organizationId, String id, OffsetDateTime at, String name) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("UPDATE dataset SET deleted_at = NULL, purge_after = NULL,"
+                        + " updated_at = ? WHERE organization_id = ? AND id = ? AND deleted_at IS NOT NULL"
+                        + " AND purge_after > ? AND purged_at IS NULL")) {
+            ps.setObject(1, at);
+            ps.setString(2, organizationId);
+            ps.setString(3, id);
+            ps.setObject(4, at);
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw DuplicateNameException.ifDuplicate(e, name);
+        }
+    }
+
+    /** Soft-deleted datasets whose window has passed, across organizations (for the purge job). */
+    public List<Dataset> duePurges(OffsetDateTime now) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
+                        + " FROM dataset WHERE deleted_at IS NOT NULL AND purge_after <= ? AND purged_at IS NULL")) {
+            ps.setObject(1, now);
+            List<Dataset> due = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    due.add(row(rs));
+                }
+            }
+            return due;
+        }
+    }
+
+    public void markPurged(String id, OffsetDateTime at) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("UPDATE dataset SET purged_at = ? WHERE id = ?")) {
+            ps.setObject(1, at);
+            ps.setString(2, id);
+            ps.executeUpdate();
+        }
+    }
+
+    private static Dataset row(ResultSet rs) throws SQLException {
+        return new Dataset(
+                rs.getString("id"),
+                rs.getString("organization_id"),
+                rs.getString("name"),
+                rs.getString("description"),
+                map(rs.getString("metadata")),
+                rs.getString("embedding_model"),
+                rs.getInt("embedding_dimensions"),
+                rs.getObject("created_at", OffsetDateTime.class),
+                rs.getObject("updated_at", OffsetDateTime.class),
+                rs.getObject("deleted_at", OffsetDateTime.class),
+                rs.getObject("purge_after", OffsetDateTime.class));
+    }
+
+    static String json(Map<String, Object> value) {
+        try {
+            return JSON.writeValueAsString(value == null ? Map.of() : value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("metadata is not serialisable", e);
+        }
+    }
+
+    static Map<String, Object> map(String json) {
+        try {
+            return JSON.readValue(json, MAP);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored metadata is not JSON", e);
+        }
+    }
+}
