@@ -6,11 +6,26 @@ import io.helidon.http.Status;
 public final class ApiException extends RuntimeException {
     private final Status status;
     private final String code;
+    private final Object details;
 
     public ApiException(Status status, String code, String message) {
+        this(status, code, message, null);
+    }
+
+    public ApiException(Status status, String code, String message, Object details) {
         super(message);
         this.status = status;
         this.code = code;
+        this.details = details;
+    }
+
+    /** Machine-readable specifics, e.g. the list of invalid fields; null when there are none. */
+    public Object details() {
+        return details;
+    }
+
+    public static ApiException notFound(String code, String message) {
+        return new ApiException(Status.NOT_FOUND_404, code, message);
     }
 
     public Status status() {

@@ -44,6 +44,19 @@ public final class Authenticator {
         return principal;
     }
 
+    /** The caller, who must hold {@code role} (or higher) and {@code scope} (or the "*" scope). */
+    public Principal require(ServerRequest req, Role role, String scope) {
+        Principal principal = require(req, role);
+        if (!principal.scopes().contains("*") && !principal.scopes().contains(scope)) {
+            throw new ApiException(
+                    Status.FORBIDDEN_403,
+                    "insufficient_scope",
+                    "This API key lacks the scope " + scope + ".",
+                    java.util.Map.of("required_scope", scope));
+        }
+        return principal;
+    }
+
     static String source(ServerRequest req) {
         return req.remotePeer().host();
     }

@@ -17,6 +17,9 @@ public final class Json {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .findAndRegisterModules();
 
+    public static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP_TYPE =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {};
+
     private Json() {}
 
     public static void send(ServerResponse res, Status status, Object body) {
@@ -28,6 +31,22 @@ public final class Json {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("response not serialisable", e);
         }
+    }
+
+    /** The JSON text of {@code body}. */
+    public static String write(Object body) {
+        try {
+            return MAPPER.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("response not serialisable", e);
+        }
+    }
+
+    /** Sends JSON text produced by {@link #write} (e.g. a stored answer being replayed). */
+    public static void sendText(ServerResponse res, Status status, String json) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public static void error(ServerResponse res, Status status, String code, String message, Object details) {

@@ -135,6 +135,35 @@ public final class DatasetIndexes implements SealListener, Closeable {
         return opened.index();
     }
 
+    /**
+     * Closes the dataset's index and deletes its files (a purge). The DEK is the caller's to shred;
+     * the files are deleted anyway so that nothing is left for a later key compromise.
+     */
+    public void drop(String datasetId) throws IOException {
+        synchronized (keys) {
+            synchronized (this) {
+                Path dir = dir(datasetId);
+                Open o = open.remove(datasetId);
+                if (o != null) {
+                    try {
+                        o.index().abandon();
+                    } finally {
+                        o.cache().wipe();
+                        o.directory().close();
+                    }
+                }
+                if (Files.isDirectory(dir)) {
+                    try (Stream<Path> files = Files.list(dir)) {
+                        for (Path f : files.toList()) {
+                            Files.deleteIfExists(f);
+                        }
+                    }
+                    Files.deleteIfExists(dir);
+                }
+            }
+        }
+    }
+
     public synchronized boolean isSealed() {
         return sealed;
     }

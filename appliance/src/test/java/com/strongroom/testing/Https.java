@@ -63,6 +63,53 @@ public final class Https {
         return client.send(req.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Any method with an optional body of the given content type. */
+    public HttpResponse<String> send(String method, String path, String apiKey, String contentType, byte[] body)
+            throws Exception {
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(30))
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            req.header("Content-Type", contentType);
+        }
+        if (apiKey != null) {
+            req.header("Authorization", "Bearer " + apiKey);
+        }
+        return client.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> patch(String path, String apiKey, String json) throws Exception {
+        return send("PATCH", path, apiKey, "application/json", json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    public HttpResponse<String> delete(String path, String apiKey) throws Exception {
+        return send("DELETE", path, apiKey, null, null);
+    }
+
+    /** A multipart/form-data upload of one file and optional metadata JSON. */
+    public HttpResponse<String> upload(
+            String path, String apiKey, String filename, String fileType, byte[] file, String metadataJson)
+            throws Exception {
+        String boundary = "----strongroom" + System.nanoTime();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.nio.charset.Charset ascii = java.nio.charset.StandardCharsets.UTF_8;
+        out.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename
+                        + "\"\r\nContent-Type: " + fileType + "\r\n\r\n")
+                .getBytes(ascii));
+        out.write(file);
+        if (metadataJson != null) {
+            out.write(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\n"
+                            + "Content-Type: application/json\r\n\r\n" + metadataJson)
+                    .getBytes(ascii));
+        }
+        out.write(("\r\n--" + boundary + "--\r\n").getBytes(ascii));
+        return send("POST", path, apiKey, "multipart/form-data; boundary=" + boundary, out.toByteArray());
+    }
+
     /** Polls until {@code path} answers {@code status} (connection errors count as "not yet"). */
     public int awaitStatus(String path, String apiKey, int status, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();

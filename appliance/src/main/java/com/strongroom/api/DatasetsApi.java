@@ -1,0 +1,244 @@
+package com.strongroom.api;
+
+import com.strongroom.audit.AuditEvent;
+import com.strongroom.audit.AuditLog;
+import com.strongroom.auth.Principal;
+import com.strongroom.auth.Role;
+import com.strongroom.datasets.Dataset;
+import com.strongroom.datasets.DatasetService;
+import com.strongroom.datasets.DatasetStore;
+import com.strongroom.search.DatasetSearch;
+import com.strongroom.search.EmbeddingSpec;
+import com.strongroom.search.SearchHit;
+import com.strongroom.search.SearchMode;
+import com.strongroom.search.SearchRequest;
+import com.strongroom.search.SearchResult;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** /v1/datasets: create, list, get, update, soft delete, restore, and query. */
+final class DatasetsApi implements HttpService {
+    static final int METADATA_MAX_BYTES = 16 * 1024;
+
+    private final DatasetService datasets;
+    private final DatasetSearch search;
+    private final Authenticator auth;
+    private final AuditLog audit;
+    private final IdempotencyKeys idempotency;
+
+    DatasetsApi(
+            DatasetService datasets,
+            DatasetSearch search,
+            Authenticator auth,
+            AuditLog audit,
+            IdempotencyKeys idempotency) {
+        this.idempotency = idempotency;
+        this.datasets = datasets;
+        this.search = search;
+        this.auth = auth;
+        this.audit = audit;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::create)
+                .get("/", this::list)
+                .get("/{id}", this::get)
+                .patch("/{id}", this::update)
+                .delete("/{id}", this::delete)
+                .post("/{id}/restore", this::restore)
+                .post("/{id}/query", this::query);
+    }
+
+    private void create(ServerRequest req, ServerResponse res) throws SQLException, IOException {
+        Principal p = auth.require(req, Role.DEVELOPER, "datasets:write");
+        byte[] raw = RequestBody.bytes(req, RequestBody.MAX_JSON_BYTES);
+        Optional<String> idemKey = IdempotencyKeys.key(req);
+        byte[] requestHash = IdempotencyKeys.hash("POST", "/v1/datasets", raw);
+        if (idemKey.isPresent()) {
+            Optional<IdempotencyKeys.Stored> stored = idempotency.replay(p.organizationId(), idemKey.get(), requestHash);
+            if (stored.isPresent()) {
+                Json.sendText(res, Status.create(stored.get().status()), stored.get().response());
+                return;
+            }
+        }
+        RequestBody body = RequestBody.parse(
+                raw, Set.of("name", "description", "metadata", "embedding_model", "embedding_dimensions"));
+        String name = body.string("name", 1, 200, true).orElse(null);
+        String description = body.string("description", 0, 1000, false).orElse(null);
+        Map<String, Object> metadata = body.object("metadata", METADATA_MAX_BYTES);
+        EmbeddingSpec spec = search.defaultSpec();
+        String model = body.string("embedding_model", 1, 200, false).orElse(null);
+        if (model != null && !model.equals(spec.model())) {
+            // a dataset for the client's own vectors: the dimension must be stated
+            int dims = body.integer("embedding_dimensions", 1, EmbeddingSpec.MAX_DIMENSIONS, -1);
+            if (dims < 0) {
+                body.problem("embedding_dimensions", "is required with an embedding_model other than " + spec.model());
+            } else {
+                spec = new EmbeddingSpec(model, dims);
+            }
+        } else if (body.has("embedding_dimensions")
+                && body.integer("embedding_dimensions", 1, EmbeddingSpec.MAX_DIMENSIONS, -1) != spec.dimensions()) {
+            body.problem("embedding_dimensions", spec.model() + " produces " + spec.dimensions() + " dimensions");
+        }
+        body.validate();
+        Dataset d =
+                datasets.create(p.organizationId(), new DatasetService.NewDataset(name, description, metadata, spec));
+        audit(req, res, p, "dataset.created", d.id());
+        String answer = Json.write(DatasetJson.of(d));
+        if (idemKey.isPresent()) {
+            idempotency.save(p.organizationId(), idemKey.get(), requestHash, 201, answer);
+        }
+        Json.sendText(res, Status.CREATED_201, answer);
+    }
+
+    private void list(ServerRequest req, ServerResponse res) throws SQLException {
+        Principal p = auth.require(req, Role.VIEWER, "datasets:read");
+        Paging paging = Paging.of(req);
+        DatasetStore.Sort sort = sort(req);
+        DatasetStore.Page page = datasets.list(p.organizationId(), sort, paging.limit(), paging.offset());
+        List<Map<String, Object>> items =
+                page.items().stream().map(DatasetJson::of).toList();
+        Json.send(res, Status.OK_200, DatasetJson.page(items, page.total(), paging.limit(), paging.offset()));
+    }
+
+    private static DatasetStore.Sort sort(ServerRequest req) {
+        String sort = req.query().first("sort").orElse("created_at");
+        String order = req.query().first("order").orElse(sort.equals("name") ? "asc" : "desc");
+        boolean asc =
+                switch (order) {
+                    case "asc" -> true;
+                    case "desc" -> false;
+                    default -> throw invalidParam("order", "must be asc or desc");
+                };
+        return switch (sort) {
+            case "created_at" -> asc ? DatasetStore.Sort.CREATED_AT_ASC : DatasetStore.Sort.CREATED_AT_DESC;
+            case "name" -> asc ? DatasetStore.Sort.NAME_ASC : DatasetStore.Sort.NAME_DESC;
+            default -> throw invalidParam("sort", "must be created_at or name");
+        };
+    }
+
+    private static ApiException invalidParam(String field, String message) {
+        return new ApiException(
+                Status.UNPROCESSABLE_CONTENT_422,
+                "validation_error",
+                field + " " + message + ".",
+                List.of(Map.of("field", field, "message", message)));
+    }
+
+    private Dataset existing(Principal p, ServerRequest req) throws SQLException {
+        String id = req.path().pathParameters().get("id");
+        return datasets.find(p.organizationId(), id).orElseThrow(() -> notFound(id));
+    }
+
+    static ApiException notFound(String id) {
+        return ApiException.notFound("dataset_not_found", "No dataset " + id + " in this organization.");
+    }
+
+    private void get(ServerRequest req, ServerResponse res) throws SQLException {
+        Principal p = auth.require(req, Role.VIEWER, "datasets:read");
+        Json.send(res, Status.OK_200, DatasetJson.of(existing(p, req)));
+    }
+
+    private void update(ServerRequest req, ServerResponse res) throws SQLException {
+        Principal p = auth.require(req, Role.DEVELOPER, "datasets:write");
+        String id = req.path().pathParameters().get("id");
+        RequestBody body = RequestBody.read(req, Set.of("name", "description", "metadata"));
+        String name = body.string("name", 1, 200, false).orElse(null);
+        String description = body.string("description", 0, 1000, false).orElse(null);
+        Map<String, Object> metadata = body.has("metadata") ? body.object("metadata", METADATA_MAX_BYTES) : null;
+        body.validate();
+        Dataset d = datasets.update(p.organizationId(), id, name, description, metadata)
+                .orElseThrow(() -> notFound(id));
+        audit(req, res, p, "dataset.updated", d.id());
+        Json.send(res, Status.OK_200, DatasetJson.of(d));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) throws SQLException {
+        Principal p = auth.require(req, Role.ADMIN, "datasets:delete");
+        String id = req.path().pathParameters().get("id");
+        Dataset d = datasets.delete(p.organizationId(), id).orElseThrow(() -> notFound(id));
+        audit(req, res, p, "dataset.deleted", d.id());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", d.id());
+        body.put("deleted", true);
+        body.put("deleted_at", d.deletedAt().toInstant().toString());
+        body.put("purge_after", d.purgeAfter().toInstant().toString());
+        Json.send(res, Status.OK_200, body);
+    }
+
+    private void restore(ServerRequest req, ServerResponse res) throws SQLException {
+        Principal p = auth.require(req, Role.ADMIN, "datasets:delete");
+        String id = req.path().pathParameters().get("id");
+        Dataset d = datasets.restore(p.organizationId(), id)
+                .orElseThrow(() -> ApiException.notFound(
+                        "dataset_not_found", "No deleted dataset " + id + " within its restore window."));
+        audit(req, res, p, "dataset.restored", d.id());
+        Json.send(res, Status.OK_200, DatasetJson.of(d));
+    }
+
+    private void query(ServerRequest req, ServerResponse res) throws SQLException, IOException {
+        Principal p = auth.require(req, Role.VIEWER, "datasets:read");
+        Dataset d = existing(p, req);
+        RequestBody body = RequestBody.read(req, Set.of("query", "limit", "mode", "filters", "vector", "top_k"));
+        SearchResult result = search.search(d.id(), searchRequest(body));
+        Json.send(res, Status.OK_200, results(result));
+    }
+
+    /** The shared reading of {query, limit|top_k, mode, filters, vector}. */
+    static SearchRequest searchRequest(RequestBody body) {
+        String query = body.string("query", 1, 10_000, false).orElse(null);
+        int limit = body.integer(
+                "limit",
+                1,
+                SearchRequest.MAX_LIMIT,
+                body.integer("top_k", 1, SearchRequest.MAX_LIMIT, SearchRequest.DEFAULT_LIMIT));
+        String mode = body.string("mode", 1, 20, false).orElse(null);
+        Map<String, Object> filters = body.object("filters", METADATA_MAX_BYTES);
+        float[] vector = body.floats("vector", EmbeddingSpec.MAX_DIMENSIONS);
+        body.validate();
+        return new SearchRequest(query, vector, SearchMode.parse(mode), filters, limit);
+    }
+
+    static Map<String, Object> results(SearchResult result) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("results", result.hits().stream().map(DatasetsApi::hit).toList());
+        body.put("mode", result.mode().wireName());
+        body.put("query_time_ms", Math.round(result.queryTimeMs() * 100) / 100.0);
+        return body;
+    }
+
+    private static Map<String, Object> hit(SearchHit h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("chunk_id", h.chunkId());
+        m.put("document_id", h.documentId());
+        m.put("content", h.content());
+        m.put("score", h.score());
+        m.put("metadata", h.metadata());
+        return m;
+    }
+
+    private void audit(ServerRequest req, ServerResponse res, Principal p, String action, String target) {
+        audit.record(new AuditEvent(
+                Instant.now(),
+                p.actorId(),
+                p.organizationId(),
+                action,
+                target,
+                Authenticator.source(req),
+                AuditEvent.Outcome.SUCCESS,
+                RequestIds.of(res),
+                null));
+    }
+}

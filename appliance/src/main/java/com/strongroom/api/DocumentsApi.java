@@ -1,0 +1,235 @@
+package com.strongroom.api;
+
+import com.strongroom.audit.AuditEvent;
+import com.strongroom.audit.AuditLog;
+import com.strongroom.auth.Principal;
+import com.strongroom.auth.Role;
+import com.strongroom.datasets.Dataset;
+import com.strongroom.datasets.DatasetService;
+import com.strongroom.documents.Document;
+import com.strongroom.documents.DocumentService;
+import com.strongroom.documents.DocumentStore;
+import com.strongroom.ingest.TextExtractor;
+import com.strongroom.ingest.UnsupportedDocumentTypeException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** /v1/datasets/{id}/documents: upload (JSON or multipart), list, get, delete. */
+final class DocumentsApi implements HttpService {
+    private final DatasetService datasets;
+    private final DocumentService documents;
+    private final TextExtractor extractor;
+    private final Authenticator auth;
+    private final AuditLog audit;
+    private final long maxBytes;
+    private final IdempotencyKeys idempotency;
+
+    DocumentsApi(
+            DatasetService datasets,
+            DocumentService documents,
+            TextExtractor extractor,
+            Authenticator auth,
+            AuditLog audit,
+            IdempotencyKeys idempotency,
+            long maxBytes) {
+        this.idempotency = idempotency;
+        this.datasets = datasets;
+        this.documents = documents;
+        this.extractor = extractor;
+        this.auth = auth;
+        this.audit = audit;
+        this.maxBytes = maxBytes;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/{id}/documents", this::upload)
+                .get("/{id}/documents", this::list)
+                .get("/{id}/documents/{doc_id}", this::get)
+                .delete("/{id}/documents/{doc_id}", this::delete);
+    }
+
+    private Dataset dataset(Principal p, ServerRequest req) throws SQLException {
+        String id = req.path().pathParameters().get("id");
+        return datasets.find(p.organizationId(), id).orElseThrow(() -> DatasetsApi.notFound(id));
+    }
+
+    private void upload(ServerRequest req, ServerResponse res) throws SQLException {
+        Principal p = auth.require(req, Role.DEVELOPER, "documents:write");
+        Dataset dataset = dataset(p, req);
+        String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
+        boolean multipart = MultipartForm.isMultipart(contentType);
+        // JSON escapes can double the size of a text; multipart adds framing and metadata
+        long cap = multipart ? maxBytes + 64 * 1024 : 2 * maxBytes + 64 * 1024;
+        byte[] raw;
+        try {
+            raw = RequestBody.bytes(req, cap);
+        } catch (ApiException e) {
+            throw e.status() == Status.REQUEST_ENTITY_TOO_LARGE_413 ? tooLarge() : e;
+        }
+        Optional<String> idemKey = IdempotencyKeys.key(req);
+        byte[] requestHash = IdempotencyKeys.hash("POST", "/v1/datasets/" + dataset.id() + "/documents", raw);
+        if (idemKey.isPresent()) {
+            Optional<IdempotencyKeys.Stored> stored = idempotency.replay(p.organizationId(), idemKey.get(), requestHash);
+            if (stored.isPresent()) {
+                Json.sendText(res, Status.create(stored.get().status()), stored.get().response());
+                return;
+            }
+        }
+        DocumentService.Upload upload = multipart ? multipart(raw, contentType) : json(raw);
+        if (upload.content().length > maxBytes) {
+            throw tooLarge();
+        }
+        String mediaType;
+        try {
+            mediaType = extractor.mediaType(upload.content(), upload.filename(), upload.contentType());
+        } catch (UnsupportedDocumentTypeException e) {
+            throw new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415, "unsupported_media_type", e.getMessage());
+        }
+        DocumentService.Upload typed =
+                new DocumentService.Upload(upload.filename(), mediaType, upload.content(), upload.metadata());
+        Document d = documents.submit(p.organizationId(), dataset.id(), typed);
+        audit.record(new AuditEvent(
+                Instant.now(),
+                p.actorId(),
+                p.organizationId(),
+                "document.uploaded",
+                d.id(),
+                Authenticator.source(req),
+                AuditEvent.Outcome.SUCCESS,
+                RequestIds.of(res),
+                "dataset " + dataset.id() + ", " + d.sizeBytes() + " bytes"));
+        String answer = Json.write(json(d));
+        if (idemKey.isPresent()) {
+            idempotency.save(p.organizationId(), idemKey.get(), requestHash, 202, answer);
+        }
+        Json.sendText(res, Status.ACCEPTED_202, answer);
+    }
+
+    private ApiException tooLarge() {
+        return new ApiException(
+                Status.REQUEST_ENTITY_TOO_LARGE_413,
+                "file_too_large",
+                "Documents may be at most " + maxBytes / (1024 * 1024) + " MiB.");
+    }
+
+    private DocumentService.Upload json(byte[] raw) {
+        RequestBody body = RequestBody.parse(raw, Set.of("content", "metadata", "filename"));
+        String content = body.string("content", 1, Integer.MAX_VALUE, true).orElse("");
+        String filename = body.string("filename", 1, 255, false).orElse(null);
+        Map<String, Object> metadata = body.object("metadata", DatasetsApi.METADATA_MAX_BYTES);
+        body.validate();
+        return new DocumentService.Upload(
+                filename, "text/plain", content.getBytes(StandardCharsets.UTF_8), metadata);
+    }
+
+    private DocumentService.Upload multipart(byte[] raw, String contentType) {
+        MultipartForm form = MultipartForm.read(new java.io.ByteArrayInputStream(raw), contentType, maxBytes, 8);
+        MultipartForm.Part file = form.part("file");
+        if (file == null || file.content().length == 0) {
+            throw new ApiException(
+                    Status.UNPROCESSABLE_CONTENT_422,
+                    "validation_error",
+                    "The upload needs a non-empty 'file' part.",
+                    List.of(Map.of("field", "file", "message", "is required")));
+        }
+        Map<String, Object> metadata = Map.of();
+        MultipartForm.Part meta = form.part("metadata");
+        if (meta != null && meta.content().length > 0) {
+            RequestBody body = RequestBody.parse(
+                    ("{\"metadata\":" + new String(meta.content(), StandardCharsets.UTF_8) + "}")
+                            .getBytes(StandardCharsets.UTF_8),
+                    Set.of("metadata"));
+            metadata = body.object("metadata", DatasetsApi.METADATA_MAX_BYTES);
+            body.validate();
+        }
+        String filename = file.filename() == null ? null : Path.fileName(file.filename());
+        return new DocumentService.Upload(filename, file.contentType(), file.content(), metadata);
+    }
+
+    private void list(ServerRequest req, ServerResponse res) throws SQLException {
+        Principal p = auth.require(req, Role.VIEWER, "documents:read");
+        Dataset dataset = dataset(p, req);
+        Paging paging = Paging.of(req);
+        DocumentStore.Page page = documents.list(p.organizationId(), dataset.id(), paging.limit(), paging.offset());
+        Json.send(
+                res,
+                Status.OK_200,
+                DatasetJson.page(
+                        page.items().stream().map(DocumentsApi::json).toList(),
+                        page.total(),
+                        paging.limit(),
+                        paging.offset()));
+    }
+
+    private Document existing(Principal p, Dataset dataset, ServerRequest req) throws SQLException {
+        String docId = req.path().pathParameters().get("doc_id");
+        return documents.find(p.organizationId(), dataset.id(), docId)
+                .orElseThrow(() -> ApiException.notFound(
+                        "document_not_found", "No document " + docId + " in dataset " + dataset.id() + "."));
+    }
+
+    private void get(ServerRequest req, ServerResponse res) throws SQLException {
+        Principal p = auth.require(req, Role.VIEWER, "documents:read");
+        Json.send(res, Status.OK_200, json(existing(p, dataset(p, req), req)));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) throws SQLException, IOException {
+        Principal p = auth.require(req, Role.DEVELOPER, "documents:delete");
+        Dataset dataset = dataset(p, req);
+        Document d = existing(p, dataset, req);
+        documents.delete(p.organizationId(), dataset.id(), d.id());
+        audit.record(new AuditEvent(
+                Instant.now(),
+                p.actorId(),
+                p.organizationId(),
+                "document.deleted",
+                d.id(),
+                Authenticator.source(req),
+                AuditEvent.Outcome.SUCCESS,
+                RequestIds.of(res),
+                "dataset " + dataset.id()));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", d.id());
+        body.put("deleted", true);
+        Json.send(res, Status.OK_200, body);
+    }
+
+    static Map<String, Object> json(Document d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", d.id());
+        m.put("object", "document");
+        m.put("dataset_id", d.datasetId());
+        m.put("filename", d.filename());
+        m.put("content_type", d.contentType());
+        m.put("size_bytes", d.sizeBytes());
+        m.put("status", d.status().wireName());
+        m.put("chunks_created", d.chunksCreated());
+        m.put("failure_reason", d.failureReason());
+        m.put("metadata", d.metadata());
+        m.put("created_at", d.createdAt().toInstant().toString());
+        m.put("updated_at", d.updatedAt().toInstant().toString());
+        return m;
+    }
+
+    /** The last path segment of a client-supplied file name (browsers may send a full path). */
+    private static final class Path {
+        static String fileName(String raw) {
+            String name = raw.substring(Math.max(raw.lastIndexOf('/'), raw.lastIndexOf('\\')) + 1).strip();
+            return name.isEmpty() ? null : name.substring(0, Math.min(255, name.length()));
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package com.strongroom.datasets;
+
+import com.strongroom.audit.AuditEvent;
+import com.strongroom.audit.AuditLog;
+import com.strongroom.auth.Ids;
+import com.strongroom.keys.DekRecord;
+import com.strongroom.keys.DekState;
+import com.strongroom.keys.KeyManager;
+import com.strongroom.search.DatasetIndexes;
+import com.strongroom.search.EmbeddingSpec;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Dataset life cycle: create (row, DEK and index together), update, soft delete with a restore
+ * window, and purge, which crypto-shreds the dataset's DEK so its data is unreadable everywhere,
+ * old backups included.
+ */
+public final class DatasetService {
+    private static final Logger LOG = Logger.getLogger(DatasetService.class.getName());
+    public static final Duration RESTORE_WINDOW = Duration.ofDays(30);
+
+    private final DatasetStore store;
+    private final DatasetIndexes indexes;
+    private final KeyManager keys;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public DatasetService(DatasetStore store, DatasetIndexes indexes, KeyManager keys, AuditLog audit, Clock clock) {
+        this.store = store;
+        this.indexes = indexes;
+        this.keys = keys;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    public record NewDataset(String name, String description, Map<String, Object> metadata, EmbeddingSpec embedding) {}
+
+    public Dataset create(String organizationId, NewDataset request) throws SQLException, IOException {
+        OffsetDateTime now = now();
+        Dataset dataset = new Dataset(
+                Ids.create("ds"),
+                organizationId,
+                request.name(),
+                request.description(),
+                request.metadata(),
+                request.embedding().model(),
+                request.embedding().dimensions(),
+                now,
+                now,
+                null,
+                null);
+        store.insert(dataset); // first, so that a name clash costs no key and no index
+        try {
+            indexes.create(dataset.id(), request.embedding());
+        } catch (IOException | RuntimeException e) {
+            store.markPurged(dataset.id(), now);
+            throw e;
+        }
+        return dataset;
+    }
+
+    /** An active dataset of the organization. */
+    public Optional<Dataset> find(String organizationId, String id) throws SQLException {
+        return store.find(organizationId, id).filter(d -> !d.deleted());
+    }
+
+    public DatasetStore.Page list(String organizationId, DatasetStore.Sort sort, int limit, int offset)
+            throws SQLException {
+        return store.list(organizationId, sort, limit, offset);
+    }
+
+    public Optional<Dataset> update(
+            String organizationId, String id, String name, String description, Map<String, Object> metadata)
+            throws SQLException {
+        Optional<Dataset> current = find(organizationId, id);
+        if (current.isEmpty()) {
+            return current;
+        }
+        Dataset d = current.get();
+        Dataset updated = new Dataset(
+                d.id(),
+                d.organizationId(),
+                name == null ? d.name() : name,
+                description == null ? d.description() : description,
+                metadata == null ? d.metadata() : metadata,
+                d.embeddingModel(),
+                d.embeddingDimensions(),
+                d.createdAt(),
+                now(),
+                null,
+                null);
+        return store.update(updated) ? Optional.of(updated) : Optional.empty();
+    }
+
+    public Optional<Dataset> delete(String organizationId, String id) throws SQLException {
+        OffsetDateTime now = now();
+        if (!store.softDelete(organizationId, id, now, now.plus(RESTORE_WINDOW))) {
+            return Optional.empty();
+        }
+        return store.find(organizationId, id);
+    }
+
+    /** Restores a soft-deleted dataset within its window. */
+    public Optional<Dataset> restore(String organizationId, String id) throws SQLException {
+        Optional<Dataset> deleted = store.find(organizationId, id).filter(Dataset::deleted);
+        if (deleted.isEmpty()
+                || !store.restore(organizationId, id, now(), deleted.get().name())) {
+            return Optional.empty();
+        }
+        return find(organizationId, id);
+    }
+
+    /**
+     * Purges every dataset whose restore window has passed: index files deleted, every version of
+     * its DEK destroyed, row marked purged. Returns how many were purged.
+     */
+    public int purgeDue() throws SQLException {
+        int purged = 0;
+        for (Dataset d : store.duePurges(now())) {
+            try {
+                indexes.drop(d.id());
+                String purpose = "dataset:" + d.id();
+                for (DekRecord dek : keys.keyring().deks()) {
+                    if (dek.purpose().equals(purpose) && dek.state() != DekState.DESTROYED) {
+                        keys.shred(purpose, dek.version());
+                    }
+                }
+                store.markPurged(d.id(), now());
+                audit.record(AuditEvent.system(
+                        "dataset.purged",
+                        d.id(),
+                        AuditEvent.Outcome.SUCCESS,
+                        "crypto-shredded after the restore window"));
+                purged++;
+            } catch (IOException | RuntimeException e) {
+                LOG.log(
+                        Level.WARNING,
+                        "purge of dataset " + d.id() + " failed; retried on the next run: " + e.getMessage());
+            }
+        }
+        return purged;
+    }
+
+    private OffsetDateTime now() {
+        return OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
+    }
+}

@@ -1,0 +1,176 @@
+package com.strongroom.documents;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.strongroom.store.MetadataStore;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** SQL for the document table; reads are scoped by organization and dataset. */
+public final class DocumentStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+    private static final String COLUMNS = "id, dataset_id, organization_id, filename, content_type, size_bytes,"
+            + " metadata, status, chunks_created, failure_reason, created_at, updated_at";
+
+    private final MetadataStore metadata;
+
+    public DocumentStore(MetadataStore metadata) {
+        this.metadata = metadata;
+    }
+
+    /** Inserts the row with its sealed original; status PROCESSING queues it. */
+    public void insert(Document d, int keyVersion, byte[] sealedContent) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("INSERT INTO document (" + COLUMNS
+                        + ", key_version, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, d.id());
+            ps.setString(2, d.datasetId());
+            ps.setString(3, d.organizationId());
+            ps.setString(4, d.filename());
+            ps.setString(5, d.contentType());
+            ps.setLong(6, d.sizeBytes());
+            ps.setString(7, json(d.metadata()));
+            ps.setString(8, d.status().name());
+            ps.setObject(9, d.chunksCreated());
+            ps.setString(10, d.failureReason());
+            ps.setObject(11, d.createdAt());
+            ps.setObject(12, d.updatedAt());
+            ps.setInt(13, keyVersion);
+            ps.setBytes(14, sealedContent);
+            ps.executeUpdate();
+        }
+    }
+
+    public Optional<Document> find(String organizationId, String datasetId, String id) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM document WHERE organization_id = ?"
+                        + " AND dataset_id = ? AND id = ? AND deleted_at IS NULL")) {
+            ps.setString(1, organizationId);
+            ps.setString(2, datasetId);
+            ps.setString(3, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    public record Page(List<Document> items, long total) {}
+
+    public Page list(String organizationId, String datasetId, int limit, int offset) throws SQLException {
+        String where = " FROM document WHERE organization_id = ? AND dataset_id = ? AND deleted_at IS NULL";
+        try (Connection c = metadata.db().connection()) {
+            long total;
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*)" + where)) {
+                ps.setString(1, organizationId);
+                ps.setString(2, datasetId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    total = rs.getLong(1);
+                }
+            }
+            List<Document> items = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT " + COLUMNS + where + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?")) {
+                ps.setString(1, organizationId);
+                ps.setString(2, datasetId);
+                ps.setInt(3, limit);
+                ps.setInt(4, offset);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        items.add(row(rs));
+                    }
+                }
+            }
+            return new Page(items, total);
+        }
+    }
+
+    /** A queued document and its sealed original, for the worker. */
+    public record Queued(Document document, int keyVersion, byte[] sealedContent) {}
+
+    /** The oldest queued documents (any organization), at most {@code limit}. */
+    public List<Queued> queued(int limit) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", key_version, content FROM document"
+                        + " WHERE status = 'PROCESSING' AND deleted_at IS NULL ORDER BY created_at, id LIMIT ?")) {
+            ps.setInt(1, limit);
+            List<Queued> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Queued(row(rs), rs.getInt("key_version"), rs.getBytes("content")));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Records the outcome unless the document was deleted meanwhile; false then. */
+    public boolean finish(String id, Document.Status status, Integer chunks, String failureReason, OffsetDateTime at)
+            throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("UPDATE document SET status = ?, chunks_created = ?,"
+                        + " failure_reason = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL")) {
+            ps.setString(1, status.name());
+            ps.setObject(2, chunks);
+            ps.setString(3, failureReason);
+            ps.setObject(4, at);
+            ps.setString(5, id);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Marks the document deleted and drops its sealed original; false if there was none. */
+    public boolean delete(String organizationId, String datasetId, String id, OffsetDateTime at) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("UPDATE document SET deleted_at = ?, updated_at = ?,"
+                        + " content = X'' WHERE organization_id = ? AND dataset_id = ? AND id = ? AND deleted_at IS NULL")) {
+            ps.setObject(1, at);
+            ps.setObject(2, at);
+            ps.setString(3, organizationId);
+            ps.setString(4, datasetId);
+            ps.setString(5, id);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    private static Document row(ResultSet rs) throws SQLException {
+        return new Document(
+                rs.getString("id"),
+                rs.getString("dataset_id"),
+                rs.getString("organization_id"),
+                rs.getString("filename"),
+                rs.getString("content_type"),
+                rs.getLong("size_bytes"),
+                map(rs.getString("metadata")),
+                Document.Status.valueOf(rs.getString("status")),
+                (Integer) rs.getObject("chunks_created"),
+                rs.getString("failure_reason"),
+                rs.getObject("created_at", OffsetDateTime.class),
+                rs.getObject("updated_at", OffsetDateTime.class));
+    }
+
+    private static String json(Map<String, Object> value) {
+        try {
+            return JSON.writeValueAsString(value == null ? Map.of() : value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("metadata is not serialisable", e);
+        }
+    }
+
+    private static Map<String, Object> map(String json) {
+        try {
+            return JSON.readValue(json, MAP);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored metadata is not JSON", e);
+        }
+    }
+}
