@@ -12,7 +12,7 @@ import org.apache.pdfbox.pdmodel.font.FontMappers;
 import org.apache.pdfbox.text.PDFTextStripper;
 
 /**
- * Text of a PDF with Apache PDFBox 3, page by page; pages end with a form feed and a newline.
+ * Text of a PDF with Apache PDFBox 3, page by page; each page ends with a line holding only a form feed.
  *
  * <p>No temp files: the document is parsed from the byte array ({@code RandomAccessReadBuffer}
  * inside {@link Loader#loadPDF(byte[], String, java.io.InputStream, String,
@@ -43,7 +43,7 @@ final class PdfText {
             putIfPresent(properties, "author", info.getAuthor());
             PDFTextStripper stripper = new PDFTextStripper();
             stripper.setLineSeparator("\n");
-            stripper.setPageEnd("\f\n");
+            stripper.setPageEnd("\n\f\n");
             BoundedWriter out = new BoundedWriter(limits.maxTextChars());
             stripper.writeText(doc, out);
             return out.toString();
