@@ -19,7 +19,8 @@ import org.apache.pdfbox.pdmodel.font.PDFontDescriptor;
  * <p>PDFBox's default mapper scans the system's fonts on first use (seconds) and writes a font
  * cache file to the home directory. Text extraction needs no glyph shapes — widths come from the
  * PDF or the standard-14 metrics, Unicode from the encoding — so the appliance does without both
- * the scan and the file.
+ * the scan and the file. Mappings are not flagged as fallbacks: the flag only makes PDFBox log a
+ * warning per font per document, which says nothing useful when no glyph is ever drawn.
  */
 final class TextOnlyFontMapper implements FontMapper {
     static final TextOnlyFontMapper INSTANCE = new TextOnlyFontMapper();
@@ -51,16 +52,16 @@ final class TextOnlyFontMapper implements FontMapper {
 
     @Override
     public FontMapping<TrueTypeFont> getTrueTypeFont(String baseFont, PDFontDescriptor fontDescriptor) {
-        return new FontMapping<>(fallback(), true);
+        return new FontMapping<>(fallback(), false);
     }
 
     @Override
     public FontMapping<FontBoxFont> getFontBoxFont(String baseFont, PDFontDescriptor fontDescriptor) {
-        return new FontMapping<>(fallback(), true);
+        return new FontMapping<>(fallback(), false);
     }
 
     @Override
     public CIDFontMapping getCIDFont(String baseFont, PDFontDescriptor fontDescriptor, PDCIDSystemInfo cidSystemInfo) {
-        return new CIDFontMapping(null, fallback(), true);
+        return new CIDFontMapping(null, fallback(), false);
     }
 }
