@@ -1,0 +1,18 @@
+package com.strongroom.ingest;
+
+import java.util.Optional;
+
+final class MarkdownTitle {
+    private MarkdownTitle() {}
+
+    /** The first level-one ATX heading ({@code # Title}), if any. */
+    static Optional<String> find(String markdown) {
+        return markdown.lines()
+                .limit(200)
+                .map(String::strip)
+                .filter(l -> l.startsWith("# "))
+                .map(l -> l.substring(2).replaceAll("\\s+#+$", "").strip())
+                .filter(l -> !l.isEmpty())
+                .findFirst();
+    }
+}
