@@ -11,14 +11,29 @@ import com.strongroom.auth.Bootstrap;
 import com.strongroom.auth.Organizations;
 import com.strongroom.config.StrongroomConfig;
 import com.strongroom.crypto.Fips;
+import com.strongroom.datasets.DatasetService;
+import com.strongroom.datasets.DatasetStore;
+import com.strongroom.datasets.PurgeJob;
+import com.strongroom.documents.DocumentService;
+import com.strongroom.documents.DocumentStore;
+import com.strongroom.embedding.EmbeddingModel;
+import com.strongroom.embedding.MiniLmEmbeddingModel;
+import com.strongroom.ingest.Chunker;
+import com.strongroom.ingest.ChunkingOptions;
+import com.strongroom.ingest.DocumentLimits;
+import com.strongroom.ingest.IngestWorker;
+import com.strongroom.ingest.TextExtractor;
 import com.strongroom.keys.KeyManager;
 import com.strongroom.keys.KeyProbe;
 import com.strongroom.keys.Keyring;
 import com.strongroom.search.DatasetIndexes;
+import com.strongroom.search.DatasetSearch;
 import com.strongroom.store.H2Database;
 import com.strongroom.store.MetadataStore;
 import io.helidon.webserver.WebServer;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.logging.Logger;
 
 /**
@@ -33,8 +48,22 @@ public final class Appliance implements AutoCloseable {
     private final KeyProbe probe;
     private final WebServer server;
     private final DatasetIndexes indexes;
+    private final IngestWorker worker;
+    private final PurgeJob purge;
+    private final EmbeddingModel model;
 
-    private Appliance(H2Database keyringDb, KeyManager keys, KeyProbe probe, WebServer server, DatasetIndexes indexes) {
+    private Appliance(
+            H2Database keyringDb,
+            KeyManager keys,
+            KeyProbe probe,
+            WebServer server,
+            DatasetIndexes indexes,
+            IngestWorker worker,
+            PurgeJob purge,
+            EmbeddingModel model) {
+        this.worker = worker;
+        this.purge = purge;
+        this.model = model;
         this.keyringDb = keyringDb;
         this.keys = keys;
         this.indexes = indexes;
@@ -69,6 +98,26 @@ public final class Appliance implements AutoCloseable {
                 keys);
         keys.addListener(indexes);
 
+        EmbeddingModel model = MiniLmEmbeddingModel.load(
+                config.embedding().batchSize(), config.embedding().threads());
+        DatasetSearch search = new DatasetSearch(indexes, model);
+        Clock clock = Clock.systemUTC();
+        DatasetService datasets = new DatasetService(new DatasetStore(metadata), indexes, keys, audit, clock);
+        DocumentStore documentStore = new DocumentStore(metadata);
+        IngestWorker worker = new IngestWorker(
+                documentStore,
+                indexes,
+                keys,
+                TextExtractor.create(DocumentLimits.defaults()
+                        .withMaxBytes(config.documents().maxBytes())),
+                new Chunker(new ChunkingOptions(
+                        config.chunking().maxChars(), config.chunking().overlapChars())),
+                model,
+                clock);
+        keys.addListener(worker);
+        DocumentService documents = new DocumentService(documentStore, indexes, keys, worker::wake, clock);
+        PurgeJob purge = PurgeJob.start(datasets, keys, Duration.ofHours(1));
+
         TlsMaterial tls = TlsMaterial.loadOrCreate(
                 config.server().tlsDir(), config.server().hostNames());
         WebServer server = HttpsServer.start(
@@ -77,11 +126,23 @@ public final class Appliance implements AutoCloseable {
                         config.server().httpsPort(),
                         config.server().httpPort(),
                         tls.toTls()),
-                routing -> ApiRoutes.routing(routing, new ApiRoutes.Services(keys, apiKeys, audit, crypto)));
+                routing -> ApiRoutes.routing(
+                        routing,
+                        new ApiRoutes.Services(
+                                keys,
+                                apiKeys,
+                                audit,
+                                crypto,
+                                datasets,
+                                search,
+                                documents,
+                                metadata,
+                                config.documents().maxBytes())));
 
         keys.unseal();
         KeyProbe probe = KeyProbe.start(keys, config.hsm().probeInterval());
-        Appliance appliance = new Appliance(keyringDb, keys, probe, server, indexes);
+        worker.start();
+        Appliance appliance = new Appliance(keyringDb, keys, probe, server, indexes, worker, purge, model);
         LOG.info(() -> "Strongroom is listening on " + appliance.url() + " (" + keys.state() + ")");
         return appliance;
     }
@@ -106,8 +167,15 @@ public final class Appliance implements AutoCloseable {
     public void close() {
         probe.close();
         server.stop();
+        purge.close();
+        try {
+            worker.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         keys.close(); // seals: indexes commit and close, caches are wiped
         indexes.close();
+        model.close();
         keyringDb.close();
         LOG.info("Strongroom stopped");
     }

@@ -4,15 +4,24 @@ import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.ApiKeys;
 import com.strongroom.crypto.Fips;
 import com.strongroom.datasets.DatasetService;
+import com.strongroom.datasets.DuplicateNameException;
+import com.strongroom.documents.DocumentService;
+import com.strongroom.embedding.EmbeddingException;
 import com.strongroom.keys.KeyManager;
 import com.strongroom.keys.SealState;
 import com.strongroom.keys.SealedException;
 import com.strongroom.search.DatasetSearch;
+import com.strongroom.search.InvalidSearchException;
+import com.strongroom.search.UnknownDatasetException;
+import com.strongroom.store.MetadataStore;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.List;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.apache.lucene.store.AlreadyClosedException;
 
 /** The HTTP surface. Tests call {@link #routing} too, so they exercise the real routes. */
 public final class ApiRoutes {
@@ -24,40 +33,76 @@ public final class ApiRoutes {
             AuditLog audit,
             Fips.NativeStatus crypto,
             DatasetService datasets,
-            DatasetSearch search) {}
+            DatasetSearch search,
+            DocumentService documents,
+            MetadataStore metadata,
+            long maxDocumentBytes) {}
 
     private ApiRoutes() {}
 
     public static void routing(HttpRouting.Builder routing, Services s) {
         Authenticator auth = new Authenticator(s.apiKeys());
+        IdempotencyKeys idempotency = new IdempotencyKeys(s.metadata());
         routing.addFilter(new RequestIds())
                 .addFilter((chain, req, res) -> {
                     // Data endpoints answer 503 while sealed, before any handler touches data.
                     if (req.path().path().startsWith("/v1/") && s.keys().state() != SealState.UNSEALED) {
-                        Json.error(
-                                res,
-                                Status.SERVICE_UNAVAILABLE_503,
-                                "sealed",
-                                ApiException.sealed().getMessage(),
-                                null);
+                        sealed(res);
                         return;
                     }
                     chain.proceed();
                 })
                 .register("/health", new HealthService(s.keys()))
                 .register("/v1/system/keys", new SystemKeysService(s.keys(), auth, s.audit(), s.crypto()))
+                .register(
+                        "/v1/datasets",
+                        new DatasetsApi(s.datasets(), s.search(), auth, s.audit(), idempotency),
+                        new DocumentsApi(
+                                s.datasets(), s.documents(), auth, s.audit(), idempotency, s.maxDocumentBytes()))
                 .error(
                         ApiException.class,
                         (req, res, e) -> Json.error(res, e.status(), e.code(), e.getMessage(), e.details()))
+                .error(SealedException.class, (req, res, e) -> sealed(res))
                 .error(
-                        SealedException.class,
+                        InvalidSearchException.class,
                         (req, res, e) -> Json.error(
                                 res,
-                                Status.SERVICE_UNAVAILABLE_503,
-                                "sealed",
-                                ApiException.sealed().getMessage(),
-                                null))
+                                Status.UNPROCESSABLE_CONTENT_422,
+                                e.code(),
+                                e.getMessage(),
+                                e.field() == null
+                                        ? null
+                                        : List.of(Map.of("field", e.field(), "message", e.getMessage()))))
+                .error(
+                        DuplicateNameException.class,
+                        (req, res, e) ->
+                                Json.error(res, Status.CONFLICT_409, "dataset_name_taken", e.getMessage() + ".", null))
+                .error(
+                        UnknownDatasetException.class,
+                        (req, res, e) ->
+                                Json.error(res, Status.NOT_FOUND_404, "dataset_not_found", e.getMessage() + ".", null))
+                .error(
+                        EmbeddingException.class,
+                        (req, res, e) -> Json.error(
+                                res, Status.SERVICE_UNAVAILABLE_503, "embedding_unavailable", e.getMessage(), null))
+                .error(AlreadyClosedException.class, (req, res, e) -> {
+                    // an index closed under a request because the appliance sealed meanwhile
+                    if (s.keys().state() != SealState.UNSEALED) {
+                        sealed(res);
+                    } else {
+                        internalError(res, e);
+                    }
+                })
                 .error(Exception.class, (req, res, e) -> internalError(res, e));
+    }
+
+    private static void sealed(ServerResponse res) {
+        Json.error(
+                res,
+                Status.SERVICE_UNAVAILABLE_503,
+                "sealed",
+                ApiException.sealed().getMessage(),
+                null);
     }
 
     private static void internalError(ServerResponse res, Exception e) {

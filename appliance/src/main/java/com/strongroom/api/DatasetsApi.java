@@ -67,9 +67,11 @@ final class DatasetsApi implements HttpService {
         Optional<String> idemKey = IdempotencyKeys.key(req);
         byte[] requestHash = IdempotencyKeys.hash("POST", "/v1/datasets", raw);
         if (idemKey.isPresent()) {
-            Optional<IdempotencyKeys.Stored> stored = idempotency.replay(p.organizationId(), idemKey.get(), requestHash);
+            Optional<IdempotencyKeys.Stored> stored =
+                    idempotency.replay(p.organizationId(), idemKey.get(), requestHash);
             if (stored.isPresent()) {
-                Json.sendText(res, Status.create(stored.get().status()), stored.get().response());
+                Json.sendText(
+                        res, Status.create(stored.get().status()), stored.get().response());
                 return;
             }
         }

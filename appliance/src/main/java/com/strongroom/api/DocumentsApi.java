@@ -9,8 +9,8 @@ import com.strongroom.datasets.DatasetService;
 import com.strongroom.documents.Document;
 import com.strongroom.documents.DocumentService;
 import com.strongroom.documents.DocumentStore;
+import com.strongroom.ingest.DocumentRejectedException;
 import com.strongroom.ingest.TextExtractor;
-import com.strongroom.ingest.UnsupportedDocumentTypeException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -31,7 +31,6 @@ import java.util.Set;
 final class DocumentsApi implements HttpService {
     private final DatasetService datasets;
     private final DocumentService documents;
-    private final TextExtractor extractor;
     private final Authenticator auth;
     private final AuditLog audit;
     private final long maxBytes;
@@ -40,7 +39,6 @@ final class DocumentsApi implements HttpService {
     DocumentsApi(
             DatasetService datasets,
             DocumentService documents,
-            TextExtractor extractor,
             Authenticator auth,
             AuditLog audit,
             IdempotencyKeys idempotency,
@@ -48,7 +46,6 @@ final class DocumentsApi implements HttpService {
         this.idempotency = idempotency;
         this.datasets = datasets;
         this.documents = documents;
-        this.extractor = extractor;
         this.auth = auth;
         this.audit = audit;
         this.maxBytes = maxBytes;
@@ -83,9 +80,11 @@ final class DocumentsApi implements HttpService {
         Optional<String> idemKey = IdempotencyKeys.key(req);
         byte[] requestHash = IdempotencyKeys.hash("POST", "/v1/datasets/" + dataset.id() + "/documents", raw);
         if (idemKey.isPresent()) {
-            Optional<IdempotencyKeys.Stored> stored = idempotency.replay(p.organizationId(), idemKey.get(), requestHash);
+            Optional<IdempotencyKeys.Stored> stored =
+                    idempotency.replay(p.organizationId(), idemKey.get(), requestHash);
             if (stored.isPresent()) {
-                Json.sendText(res, Status.create(stored.get().status()), stored.get().response());
+                Json.sendText(
+                        res, Status.create(stored.get().status()), stored.get().response());
                 return;
             }
         }
@@ -95,9 +94,10 @@ final class DocumentsApi implements HttpService {
         }
         String mediaType;
         try {
-            mediaType = extractor.mediaType(upload.content(), upload.filename(), upload.contentType());
-        } catch (UnsupportedDocumentTypeException e) {
-            throw new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415, "unsupported_media_type", e.getMessage());
+            mediaType = TextExtractor.detect(upload.content(), upload.filename(), upload.contentType())
+                    .mediaType();
+        } catch (DocumentRejectedException e) {
+            throw new ApiException(Status.create(e.status()), e.code(), e.getMessage());
         }
         DocumentService.Upload typed =
                 new DocumentService.Upload(upload.filename(), mediaType, upload.content(), upload.metadata());
@@ -132,8 +132,7 @@ final class DocumentsApi implements HttpService {
         String filename = body.string("filename", 1, 255, false).orElse(null);
         Map<String, Object> metadata = body.object("metadata", DatasetsApi.METADATA_MAX_BYTES);
         body.validate();
-        return new DocumentService.Upload(
-                filename, "text/plain", content.getBytes(StandardCharsets.UTF_8), metadata);
+        return new DocumentService.Upload(filename, "text/plain", content.getBytes(StandardCharsets.UTF_8), metadata);
     }
 
     private DocumentService.Upload multipart(byte[] raw, String contentType) {
@@ -177,7 +176,8 @@ final class DocumentsApi implements HttpService {
 
     private Document existing(Principal p, Dataset dataset, ServerRequest req) throws SQLException {
         String docId = req.path().pathParameters().get("doc_id");
-        return documents.find(p.organizationId(), dataset.id(), docId)
+        return documents
+                .find(p.organizationId(), dataset.id(), docId)
                 .orElseThrow(() -> ApiException.notFound(
                         "document_not_found", "No document " + docId + " in dataset " + dataset.id() + "."));
     }
@@ -228,7 +228,8 @@ final class DocumentsApi implements HttpService {
     /** The last path segment of a client-supplied file name (browsers may send a full path). */
     private static final class Path {
         static String fileName(String raw) {
-            String name = raw.substring(Math.max(raw.lastIndexOf('/'), raw.lastIndexOf('\\')) + 1).strip();
+            String name = raw.substring(Math.max(raw.lastIndexOf('/'), raw.lastIndexOf('\\')) + 1)
+                    .strip();
             return name.isEmpty() ? null : name.substring(0, Math.min(255, name.length()));
         }
     }

@@ -57,7 +57,13 @@ final class MultipartForm {
                 CappedBuffer content = new CappedBuffer(maxPartBytes);
                 input.readBodyData(content);
                 if (name != null && !parts.containsKey(name)) {
-                    parts.put(name, new Part(name, disposition.get("filename"), headers.get("content-type"), content.toByteArray()));
+                    parts.put(
+                            name,
+                            new Part(
+                                    name,
+                                    disposition.get("filename"),
+                                    headers.get("content-type"),
+                                    content.toByteArray()));
                 }
                 next = input.readBoundary();
             }
@@ -83,7 +89,9 @@ final class MultipartForm {
         for (String line : block.split("\r\n")) {
             int colon = line.indexOf(':');
             if (colon > 0) {
-                headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+                headers.put(
+                        line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        line.substring(colon + 1).trim());
             }
         }
         return headers;

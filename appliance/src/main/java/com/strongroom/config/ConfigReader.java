@@ -98,6 +98,19 @@ final class ConfigReader {
         return value;
     }
 
+    int integer(String key, int min, int max) {
+        String raw = requiredString(key, 20);
+        try {
+            int value = Integer.parseInt(raw);
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new InvalidConfigException(key, "'" + raw + "' is not an integer in " + min + ".." + max);
+    }
+
     /** A size in bytes: {@code 512MiB}, {@code 2GiB}, {@code 16KiB}; KB/MB/GB are read as binary too. */
     long bytes(String key, long min, long max) {
         String raw = requiredString(key, 40);

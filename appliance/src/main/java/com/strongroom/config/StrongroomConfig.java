@@ -13,7 +13,15 @@ import java.util.Map;
  * {@code strongroom-defaults.yaml} on the class path; an operator's file overrides them; the
  * variables STRONGROOM_HOME, STRONGROOM_HTTPS_PORT and STRONGROOM_HTTP_PORT override both.
  */
-public record StrongroomConfig(Path home, Server server, Hsm hsm, Crypto crypto, Index index) {
+public record StrongroomConfig(
+        Path home,
+        Server server,
+        Hsm hsm,
+        Crypto crypto,
+        Index index,
+        Embedding embedding,
+        Chunking chunking,
+        Documents documents) {
 
     public record Server(String host, int httpsPort, int httpPort, Path tlsDir, List<String> hostNames) {}
 
@@ -30,6 +38,13 @@ public record StrongroomConfig(Path home, Server server, Hsm hsm, Crypto crypto,
 
     /** Encrypted dataset indexes; the cache sizes apply to each open dataset. */
     public record Index(Path root, long pageCacheBytes, long vectorCacheBytes, int pageSize, Duration commitInterval) {}
+
+    /** The built-in model: texts per ONNX call, and threads (0 = every core). */
+    public record Embedding(String provider, int batchSize, int threads) {}
+
+    public record Chunking(int maxChars, int overlapChars) {}
+
+    public record Documents(long maxBytes) {}
 
     public static StrongroomConfig load(Path configFile, Map<String, String> env) {
         Config.Builder builder =
@@ -82,7 +97,24 @@ public record StrongroomConfig(Path home, Server server, Hsm hsm, Crypto crypto,
                 r.bytes("index.vector-cache", 0, 1L << 40),
                 (int) pageSize,
                 r.duration("index.commit-interval", Duration.ofMillis(100), Duration.ofMinutes(10)));
-        return new StrongroomConfig(home, server, hsm, new Crypto(r.bool("crypto.allow-pure-java", false)), index);
+        String provider = r.requiredString("embedding.provider", 40);
+        if (!provider.equals("builtin")) {
+            throw new InvalidConfigException("embedding.provider", "'" + provider + "' is not known; use builtin");
+        }
+        Embedding embedding = new Embedding(
+                provider, r.integer("embedding.batch-size", 1, 1024), r.integer("embedding.threads", 0, 256));
+        int maxChars = r.integer("chunking.max-chars", 50, 100_000);
+        int overlap = r.integer("chunking.overlap-chars", 0, maxChars / 2);
+        Documents documents = new Documents(r.bytes("documents.max-bytes", 1024, 1L << 30));
+        return new StrongroomConfig(
+                home,
+                server,
+                hsm,
+                new Crypto(r.bool("crypto.allow-pure-java", false)),
+                index,
+                embedding,
+                new Chunking(maxChars, overlap),
+                documents);
     }
 
     /** PKCS#11 labels are at most 32 bytes. */

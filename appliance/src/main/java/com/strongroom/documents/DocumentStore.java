@@ -52,8 +52,9 @@ public final class DocumentStore {
 
     public Optional<Document> find(String organizationId, String datasetId, String id) throws SQLException {
         try (Connection c = metadata.db().connection();
-                PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM document WHERE organization_id = ?"
-                        + " AND dataset_id = ? AND id = ? AND deleted_at IS NULL")) {
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT " + COLUMNS + " FROM document WHERE organization_id = ?"
+                                + " AND dataset_id = ? AND id = ? AND deleted_at IS NULL")) {
             ps.setString(1, organizationId);
             ps.setString(2, datasetId);
             ps.setString(3, id);
@@ -131,8 +132,9 @@ public final class DocumentStore {
     /** Marks the document deleted and drops its sealed original; false if there was none. */
     public boolean delete(String organizationId, String datasetId, String id, OffsetDateTime at) throws SQLException {
         try (Connection c = metadata.db().connection();
-                PreparedStatement ps = c.prepareStatement("UPDATE document SET deleted_at = ?, updated_at = ?,"
-                        + " content = X'' WHERE organization_id = ? AND dataset_id = ? AND id = ? AND deleted_at IS NULL")) {
+                PreparedStatement ps = c.prepareStatement(
+                        "UPDATE document SET deleted_at = ?, updated_at = ?,"
+                                + " content = X'' WHERE organization_id = ? AND dataset_id = ? AND id = ? AND deleted_at IS NULL")) {
             ps.setObject(1, at);
             ps.setObject(2, at);
             ps.setString(3, organizationId);

@@ -25,7 +25,10 @@ public final class SealedContent {
         byte[] key = Hkdf.derive(dek.bytes(), salt, INFO, 32);
         try {
             byte[] sealed = Aead.encrypt(key, content, documentId.getBytes(StandardCharsets.UTF_8));
-            return ByteBuffer.allocate(SALT_BYTES + sealed.length).put(salt).put(sealed).array();
+            return ByteBuffer.allocate(SALT_BYTES + sealed.length)
+                    .put(salt)
+                    .put(sealed)
+                    .array();
         } finally {
             Arrays.fill(key, (byte) 0);
         }

@@ -159,14 +159,14 @@ public final class IngestWorker implements SealListener, AutoCloseable {
 
     private record Prepared(Document document, List<Chunk> chunks, List<ChunkRecord> records) {}
 
-    private Prepared prepare(DocumentStore.Queued q)
-            throws DocumentRejectedException, KeyDestroyedException, DecryptionFailedException {
+    private Prepared prepare(DocumentStore.Queued q) throws KeyDestroyedException, DecryptionFailedException {
         Document d = q.document();
-        byte[] original = SealedContent.open(keys.key("dataset:" + d.datasetId(), q.keyVersion()), d.id(), q.sealedContent());
+        byte[] original =
+                SealedContent.open(keys.key("dataset:" + d.datasetId(), q.keyVersion()), d.id(), q.sealedContent());
         ExtractedText text = extractor.extract(original, d.filename(), d.contentType());
         List<Chunk> chunks = chunker.chunk(text.text());
         if (chunks.isEmpty()) {
-            throw new DocumentRejectedException("the document contains no text to index");
+            throw new UnreadableDocumentException("The document contains no text to index.");
         }
         return new Prepared(d, chunks, new ArrayList<>(chunks.size()));
     }
@@ -193,14 +193,15 @@ public final class IngestWorker implements SealListener, AutoCloseable {
             String stem = p.document().id().substring(p.document().id().indexOf('_') + 1);
             for (int n = 0; n < p.chunks().size(); n++) {
                 Chunk c = p.chunks().get(n);
-                p.records().add(new ChunkRecord(
-                        "ch_" + stem + "_" + n,
-                        p.document().id(),
-                        c.text(),
-                        c.start(),
-                        c.end(),
-                        vectors.get(i++),
-                        p.document().metadata()));
+                p.records()
+                        .add(new ChunkRecord(
+                                "ch_" + stem + "_" + n,
+                                p.document().id(),
+                                c.text(),
+                                c.start(),
+                                c.end(),
+                                vectors.get(i++),
+                                p.document().metadata()));
             }
         }
     }

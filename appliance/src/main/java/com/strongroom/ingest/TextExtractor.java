@@ -111,7 +111,14 @@ public final class TextExtractor {
 
     // ---- detection ----
 
-    static DocumentType detect(byte[] content, String filename, String declaredContentType) {
+    /**
+     * The type {@link #extract} will read {@code content} as, decided by its bytes first, then the
+     * file name, then the declared type; the API calls it at upload to answer 415 at once.
+     *
+     * @throws UnsupportedDocumentTypeException for a type not in {@link DocumentType} (415)
+     * @throws UnreadableDocumentException when the bytes contradict a PDF/DOCX claim (422)
+     */
+    public static DocumentType detect(byte[] content, String filename, String declaredContentType) {
         Optional<DocumentType> byExtension = DocumentType.fromExtension(extension(filename));
         String declared = DocumentType.bareMediaType(declaredContentType);
         Optional<DocumentType> byDeclaration = DocumentType.fromMediaType(declared);

@@ -91,7 +91,11 @@ class DatasetServiceTest {
         keys.addListener(metadata);
         indexes = new DatasetIndexes(
                 new DatasetIndexes.Settings(
-                        dir.resolve("data/indexes"), 1 << 20, 1 << 20, EncryptedDirectory.DEFAULT_PAGE_SIZE, Duration.ofHours(1)),
+                        dir.resolve("data/indexes"),
+                        1 << 20,
+                        1 << 20,
+                        EncryptedDirectory.DEFAULT_PAGE_SIZE,
+                        Duration.ofHours(1)),
                 keys);
         keys.addListener(indexes);
         open.add(indexes);
@@ -122,7 +126,9 @@ class DatasetServiceTest {
 
         datasets.delete(org, first.id()).orElseThrow();
         Dataset second = create(org, "Handbook");
-        assertThrows(DuplicateNameException.class, () -> datasets.restore(org, first.id()),
+        assertThrows(
+                DuplicateNameException.class,
+                () -> datasets.restore(org, first.id()),
                 "restoring would clash with the new dataset of the same name");
         assertTrue(datasets.find(org, second.id()).isPresent());
     }
@@ -133,7 +139,10 @@ class DatasetServiceTest {
         assertTrue(datasets.find(otherOrg, d.id()).isEmpty());
         assertTrue(datasets.update(otherOrg, d.id(), "Stolen", null, null).isEmpty());
         assertTrue(datasets.delete(otherOrg, d.id()).isEmpty());
-        assertEquals(0, datasets.list(otherOrg, DatasetStore.Sort.CREATED_AT_DESC, 20, 0).total());
+        assertEquals(
+                0,
+                datasets.list(otherOrg, DatasetStore.Sort.CREATED_AT_DESC, 20, 0)
+                        .total());
         assertEquals("Private", datasets.find(org, d.id()).orElseThrow().name(), "untouched");
     }
 
@@ -144,8 +153,11 @@ class DatasetServiceTest {
         Dataset deleted = datasets.delete(org, d.id()).orElseThrow();
         assertEquals(deleted.deletedAt().plus(DatasetService.RESTORE_WINDOW), deleted.purgeAfter());
         assertTrue(datasets.find(org, d.id()).isEmpty(), "gone from reads");
-        assertEquals(List.of(kept.id()), datasets.list(org, DatasetStore.Sort.NAME_ASC, 20, 0).items().stream()
-                .map(Dataset::id).toList());
+        assertEquals(
+                List.of(kept.id()),
+                datasets.list(org, DatasetStore.Sort.NAME_ASC, 20, 0).items().stream()
+                        .map(Dataset::id)
+                        .toList());
 
         clock.advance(Duration.ofDays(29));
         assertEquals(0, datasets.purgeDue(), "still inside the window");
