@@ -70,8 +70,13 @@ public final class DocumentService {
             return false;
         }
         var index = indexes.get(datasetId);
-        index.deleteDocument(id);
+        long generation = index.deleteDocument(id);
         index.commit();
+        try {
+            index.awaitSearchable(generation); // once the answer says deleted, no query finds it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return true;
     }
 

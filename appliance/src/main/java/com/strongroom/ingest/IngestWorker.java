@@ -126,11 +126,13 @@ public final class IngestWorker implements SealListener, AutoCloseable {
         }
         embed(prepared);
         Map<String, DatasetIndex> touched = new LinkedHashMap<>();
+        Map<DatasetIndex, Long> generations = new LinkedHashMap<>();
         for (Prepared p : prepared) {
             try {
                 DatasetIndex index = indexes.get(p.document().datasetId());
-                index.replaceDocument(p.document().id(), p.records());
+                long generation = index.replaceDocument(p.document().id(), p.records());
                 touched.put(p.document().datasetId(), index);
+                generations.merge(index, generation, Math::max);
             } catch (InvalidSearchException e) {
                 failures.put(p.document().id(), e.getMessage());
             } catch (UnknownDatasetException e) {
@@ -139,6 +141,14 @@ public final class IngestWorker implements SealListener, AutoCloseable {
         }
         for (DatasetIndex index : touched.values()) {
             index.commit(); // durable before anyone is told "ready"
+        }
+        for (Map.Entry<DatasetIndex, Long> g : generations.entrySet()) {
+            try {
+                g.getKey().awaitSearchable(g.getValue()); // and searchable: "ready" means a query finds it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 0;
+            }
         }
         OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
         for (Prepared p : prepared) {

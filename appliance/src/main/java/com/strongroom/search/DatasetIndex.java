@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexNotFoundException;
@@ -41,7 +41,9 @@ public final class DatasetIndex implements Closeable {
     private final String datasetId;
     private final EmbeddingSpec spec;
     private final Directory directory;
-    private final Analyzer analyzer = new StandardAnalyzer();
+    /** English stemming and stop words: "served" finds "serves", "when is" does not outweigh content words. */
+    private final Analyzer analyzer = new EnglishAnalyzer();
+
     private final IndexWriter writer;
     private final SearcherManager searchers;
     private final ControlledRealTimeReopenThread<IndexSearcher> reopener;

@@ -17,6 +17,7 @@ final class ReciprocalRankFusion {
 
     private ReciprocalRankFusion() {}
 
+    /** Ties in fused score are broken by the order of the first ranking. */
     static List<ScoreDoc> fuse(int limit, List<ScoreDoc[]> rankings) {
         Map<Integer, Float> scores = new HashMap<>();
         for (ScoreDoc[] ranking : rankings) {
@@ -24,10 +25,19 @@ final class ReciprocalRankFusion {
                 scores.merge(ranking[rank].doc, 1f / (K + rank + 1), Float::sum);
             }
         }
+        Map<Integer, Integer> firstListRank = new HashMap<>();
+        if (!rankings.isEmpty()) {
+            ScoreDoc[] first = rankings.getFirst();
+            for (int rank = 0; rank < first.length; rank++) {
+                firstListRank.put(first[rank].doc, rank);
+            }
+        }
         List<ScoreDoc> fused = new ArrayList<>(scores.size());
         scores.forEach((doc, score) -> fused.add(new ScoreDoc(doc, score)));
-        // ties broken by doc id so that equal inputs always give the same order
-        fused.sort(Comparator.comparingDouble((ScoreDoc d) -> -d.score).thenComparingInt(d -> d.doc));
+        // ties go to the first list's order (the caller puts the semantic ranking first), then doc id
+        fused.sort(Comparator.comparingDouble((ScoreDoc d) -> -d.score)
+                .thenComparingInt(d -> firstListRank.getOrDefault(d.doc, Integer.MAX_VALUE))
+                .thenComparingInt(d -> d.doc));
         return fused.subList(0, Math.min(limit, fused.size()));
     }
 }

@@ -17,7 +17,7 @@ import org.apache.poi.xwpf.usermodel.XWPFParagraph;
 import org.apache.poi.xwpf.usermodel.XWPFTable;
 
 /** Real documents, made by the same libraries that read them. */
-final class Documents {
+public final class Documents {
     private Documents() {}
 
     /** A PDF with one page per string, encrypted (AES-256) when a user password is given (Helvetica, not embedded), and a title. */
@@ -51,12 +51,12 @@ final class Documents {
         }
     }
 
-    static byte[] pdf(String title, String... pages) {
+    public static byte[] pdf(String title, String... pages) {
         return encryptedPdf(title, null, pages);
     }
 
     /** A DOCX with a title property, a heading, two paragraphs and a 2x2 table. */
-    static byte[] docx(String title, String heading, String paragraph1, String paragraph2, String[][] table) {
+    public static byte[] docx(String title, String heading, String paragraph1, String paragraph2, String[][] table) {
         try (XWPFDocument doc = new XWPFDocument()) {
             doc.getProperties().getCoreProperties().setTitle(title);
             XWPFParagraph h = doc.createParagraph();

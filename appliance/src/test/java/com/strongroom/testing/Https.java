@@ -82,6 +82,19 @@ public final class Https {
         return client.send(req.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    public HttpResponse<String> sendWithHeader(
+            String method, String path, String apiKey, byte[] json, String header, String value) throws Exception {
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header(header, value)
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(json));
+        if (apiKey != null) {
+            req.header("Authorization", "Bearer " + apiKey);
+        }
+        return client.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public HttpResponse<String> patch(String path, String apiKey, String json) throws Exception {
         return send("PATCH", path, apiKey, "application/json", json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }

@@ -1,0 +1,127 @@
+package com.strongroom.testing;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A lab appliance in its own STRONGROOM_HOME and SoftHSM2 token, initialised with the CLI and
+ * served by a child JVM, as an operator would run it. {@link #restart} and {@link #kill} act on
+ * the server process by its PID.
+ */
+public final class LabAppliance implements AutoCloseable {
+    public final Path home;
+    public final Path config;
+    public final Map<String, String> env;
+    public final int httpsPort;
+    private final Path dir;
+    private ApplianceProcess serve;
+    private Https https;
+    private String ownerKey;
+    private int starts;
+
+    private LabAppliance(Path dir, Path home, Path config, Map<String, String> env, int httpsPort) {
+        this.dir = dir;
+        this.home = home;
+        this.config = config;
+        this.env = env;
+        this.httpsPort = httpsPort;
+    }
+
+    /** Creates the token and KEK with the CLI, then starts serving and waits until ready. */
+    public static LabAppliance start(Path dir, String extraYaml) throws Exception {
+        Path home = dir.resolve("home");
+        String token = "lab-" + UUID.randomUUID().toString().substring(0, 8);
+        Path config = dir.resolve("strongroom.yaml");
+        Files.writeString(config, "hsm:\n  token-label: " + token + "\n  probe-interval: 1s\n" + extraYaml);
+        LabHsm.writeSecret(home.resolve("hsm/user.pin"), UUID.randomUUID().toString());
+        Path soPin = LabHsm.writeSecret(dir.resolve("so.pin"), UUID.randomUUID().toString());
+        int httpsPort = freePort();
+        Map<String, String> env = Map.of(
+                "STRONGROOM_HTTPS_PORT",
+                Integer.toString(httpsPort),
+                "STRONGROOM_HTTP_PORT",
+                Integer.toString(freePort()));
+        ApplianceProcess.Result r =
+                ApplianceProcess.run(home, config, env, "keys", "init-token", "--so-pin-file", soPin.toString());
+        if (r.exitCode() != 0) {
+            throw new AssertionError(r.output());
+        }
+        r = ApplianceProcess.run(home, config, env, "keys", "init", "--create-kek");
+        if (r.exitCode() != 0) {
+            throw new AssertionError(r.output());
+        }
+        LabAppliance lab = new LabAppliance(dir, home, config, env, httpsPort);
+        lab.serve();
+        return lab;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private void serve() throws Exception {
+        Path log = dir.resolve("serve-" + (++starts) + ".log");
+        serve = ApplianceProcess.serve(home, config, env, log);
+        Path cert = home.resolve("tls/server.crt");
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!Files.exists(cert)) {
+            if (!serve.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("appliance did not start:\n" + serve.output());
+            }
+            Thread.sleep(200);
+        }
+        https = new Https(cert, httpsPort);
+        https.awaitStatus("/health/ready", null, 200, Duration.ofSeconds(90));
+        ownerKey = Files.readString(home.resolve("bootstrap/owner-api-key")).trim();
+    }
+
+    public Https https() {
+        return https;
+    }
+
+    /** The bootstrap owner key of the default organization. */
+    public String ownerKey() {
+        return ownerKey;
+    }
+
+    public String log() throws Exception {
+        StringBuilder all = new StringBuilder();
+        for (int i = 1; i <= starts; i++) {
+            all.append(Files.readString(dir.resolve("serve-" + i + ".log")));
+        }
+        return all.toString();
+    }
+
+    public long pid() {
+        return serve.pid();
+    }
+
+    /** SIGKILL: no shutdown hook, no final commit. */
+    public void kill() throws Exception {
+        ProcessHandle.of(serve.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        while (serve.isAlive()) {
+            Thread.sleep(50);
+        }
+    }
+
+    /** Starts serving again on the same home, ports and token. */
+    public void restart() throws Exception {
+        if (serve.isAlive()) {
+            serve.stop(Duration.ofSeconds(30));
+        }
+        serve();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (serve != null) {
+            serve.close();
+        }
+    }
+}
