@@ -44,6 +44,7 @@ public final class ApiRoutes {
         Authenticator auth = new Authenticator(s.apiKeys());
         IdempotencyKeys idempotency = new IdempotencyKeys(s.metadata());
         routing.addFilter(new RequestIds())
+                .addFilter(new SecurityHeaders())
                 .addFilter((chain, req, res) -> {
                     // Data endpoints answer 503 while sealed, before any handler touches data.
                     if (req.path().path().startsWith("/v1/") && s.keys().state() != SealState.UNSEALED) {

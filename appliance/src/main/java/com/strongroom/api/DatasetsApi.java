@@ -148,9 +148,12 @@ final class DatasetsApi implements HttpService {
         return ApiException.notFound("dataset_not_found", "No dataset " + id + " in this organization.");
     }
 
-    private void get(ServerRequest req, ServerResponse res) throws SQLException {
+    private void get(ServerRequest req, ServerResponse res) throws SQLException, IOException {
         Principal p = auth.require(req, Role.VIEWER, "datasets:read");
-        Json.send(res, Status.OK_200, DatasetJson.of(existing(p, req)));
+        Dataset d = existing(p, req);
+        Map<String, Object> body = DatasetJson.of(d);
+        body.put("chunk_count", search.chunkCount(d.id()));
+        Json.send(res, Status.OK_200, body);
     }
 
     private void update(ServerRequest req, ServerResponse res) throws SQLException {

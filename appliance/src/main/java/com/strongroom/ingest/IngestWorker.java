@@ -86,26 +86,66 @@ public final class IngestWorker implements SealListener, AutoCloseable {
     }
 
     private void run() {
+        int batch = BATCH_DOCUMENTS;
         while (running) {
             try {
-                wake.tryAcquire(1, TimeUnit.SECONDS);
-                wake.drainPermits();
-                while (running && !indexes.isSealed() && processBatch() > 0) {
-                    // keep going while the queue has work
+                if (batch == BATCH_DOCUMENTS) {
+                    wake.tryAcquire(1, TimeUnit.SECONDS);
+                    wake.drainPermits();
+                }
+                while (running && !indexes.isSealed() && processBatch(batch) > 0) {
+                    batch = BATCH_DOCUMENTS; // a round went through: back to full batches
                 }
             } catch (InterruptedException e) {
                 return;
             } catch (SealedException | AlreadyClosedException e) {
                 LOG.fine("ingestion paused: sealed");
-            } catch (RuntimeException | SQLException | IOException e) {
+            } catch (SQLException | IOException e) {
                 LOG.log(Level.WARNING, "ingestion round failed; retrying: " + e.getMessage(), e);
+                pause();
+            } catch (Throwable e) {
+                // One document may poison a batch: retry one at a time, and give up on a single
+                // document that still fails, so that the rest of the queue keeps moving.
+                if (batch > 1) {
+                    LOG.log(Level.WARNING, "ingestion round failed; retrying its documents one by one", e);
+                    batch = 1;
+                } else {
+                    failHead(e);
+                    batch = BATCH_DOCUMENTS;
+                }
             }
         }
     }
 
+    private void pause() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    private void failHead(Throwable cause) {
+        try {
+            for (DocumentStore.Queued q : documents.queued(1)) {
+                LOG.log(Level.SEVERE, "document " + q.document().id() + " could not be processed", cause);
+                documents.finish(
+                        q.document().id(),
+                        Document.Status.FAILED,
+                        0,
+                        "The document could not be processed (internal error; the administrator can find" + " document "
+                                + q.document().id() + " in the appliance log).",
+                        OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC));
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.WARNING, "could not record the failure: " + e.getMessage());
+        }
+    }
+
     /** One round; returns how many documents it finished (ready or failed). */
-    int processBatch() throws SQLException, IOException {
-        List<DocumentStore.Queued> queued = documents.queued(BATCH_DOCUMENTS);
+    int processBatch(int size) throws SQLException, IOException {
+        List<DocumentStore.Queued> queued = documents.queued(size);
         if (queued.isEmpty()) {
             return 0;
         }

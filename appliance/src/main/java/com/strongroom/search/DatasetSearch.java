@@ -23,6 +23,11 @@ public final class DatasetSearch {
         return new EmbeddingSpec(model.id(), model.dimensions());
     }
 
+    /** Chunks of the dataset visible to searches now. */
+    public int chunkCount(String datasetId) throws IOException {
+        return indexes.get(datasetId).chunkCount();
+    }
+
     public SearchResult search(String datasetId, SearchRequest request) throws IOException {
         long start = System.nanoTime();
         DatasetIndex index = indexes.get(datasetId);

@@ -61,6 +61,10 @@ class DatasetsApiEndToEndTest {
     private static JsonNode expect(int status, HttpResponse<String> r) throws Exception {
         assertEquals(status, r.statusCode(), r.body());
         assertTrue(r.headers().firstValue("X-Request-Id").isPresent());
+        assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElse(null));
+        assertTrue(
+                r.headers().firstValue("Strict-Transport-Security").orElse("").startsWith("max-age="));
+        assertTrue(r.headers().firstValue("Content-Security-Policy").orElse("").contains("frame-ancestors 'none'"));
         return json(r);
     }
 
