@@ -17,6 +17,7 @@ import com.strongroom.datasets.PurgeJob;
 import com.strongroom.documents.DocumentService;
 import com.strongroom.documents.DocumentStore;
 import com.strongroom.embedding.EmbeddingModel;
+import com.strongroom.embedding.HttpEmbeddingModel;
 import com.strongroom.embedding.MiniLmEmbeddingModel;
 import com.strongroom.ingest.Chunker;
 import com.strongroom.ingest.ChunkingOptions;
@@ -98,8 +99,7 @@ public final class Appliance implements AutoCloseable {
                 keys);
         keys.addListener(indexes);
 
-        EmbeddingModel model = MiniLmEmbeddingModel.load(
-                config.embedding().batchSize(), config.embedding().threads());
+        EmbeddingModel model = embeddingModel(config.embedding());
         DatasetSearch search = new DatasetSearch(indexes, model);
         Clock clock = Clock.systemUTC();
         DatasetService datasets = new DatasetService(new DatasetStore(metadata), indexes, keys, audit, clock);
@@ -145,6 +145,14 @@ public final class Appliance implements AutoCloseable {
         Appliance appliance = new Appliance(keyringDb, keys, probe, server, indexes, worker, purge, model);
         LOG.info(() -> "Strongroom is listening on " + appliance.url() + " (" + keys.state() + ")");
         return appliance;
+    }
+
+    private static EmbeddingModel embeddingModel(StrongroomConfig.Embedding e) {
+        if (e.provider().equals("openai-compatible")) {
+            return new HttpEmbeddingModel(
+                    e.baseUrl(), e.model(), e.dimensions(), e.apiKeyFile(), e.timeout(), e.batchSize());
+        }
+        return MiniLmEmbeddingModel.load(e.batchSize(), e.threads());
     }
 
     public String url() {

@@ -98,6 +98,23 @@ final class ConfigReader {
         return value;
     }
 
+    /** An http(s) URL with a host. */
+    java.net.URI httpUrl(String key) {
+        String raw = requiredString(key, 2000);
+        try {
+            java.net.URI uri = new java.net.URI(raw);
+            if ((uri.getScheme() == null || !uri.getScheme().matches("https?")) || uri.getHost() == null) {
+                throw new InvalidConfigException(key, "'" + raw + "' is not an http(s) URL with a host");
+            }
+            if (uri.getUserInfo() != null) {
+                throw new InvalidConfigException(key, "must not carry credentials; use a key file");
+            }
+            return uri;
+        } catch (java.net.URISyntaxException e) {
+            throw new InvalidConfigException(key, "'" + raw + "' is not a URL");
+        }
+    }
+
     int integer(String key, int min, int max) {
         String raw = requiredString(key, 20);
         try {

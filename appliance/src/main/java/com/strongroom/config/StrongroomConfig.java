@@ -40,7 +40,20 @@ public record StrongroomConfig(
     public record Index(Path root, long pageCacheBytes, long vectorCacheBytes, int pageSize, Duration commitInterval) {}
 
     /** The built-in model: texts per ONNX call, and threads (0 = every core). */
-    public record Embedding(String provider, int batchSize, int threads) {}
+    /**
+     * The model: {@code builtin} runs all-MiniLM-L6-v2 in-process (batch size, threads; 0 = every
+     * core); {@code openai-compatible} calls an endpoint in the customer's network, whose model
+     * name, dimension, base URL, API key file and timeout are then required.
+     */
+    public record Embedding(
+            String provider,
+            int batchSize,
+            int threads,
+            java.net.URI baseUrl,
+            String model,
+            int dimensions,
+            Path apiKeyFile,
+            Duration timeout) {}
 
     public record Chunking(int maxChars, int overlapChars) {}
 
@@ -98,11 +111,31 @@ public record StrongroomConfig(
                 (int) pageSize,
                 r.duration("index.commit-interval", Duration.ofMillis(100), Duration.ofMinutes(10)));
         String provider = r.requiredString("embedding.provider", 40);
-        if (!provider.equals("builtin")) {
-            throw new InvalidConfigException("embedding.provider", "'" + provider + "' is not known; use builtin");
-        }
-        Embedding embedding = new Embedding(
-                provider, r.integer("embedding.batch-size", 1, 1024), r.integer("embedding.threads", 0, 256));
+        int batchSize = r.integer("embedding.batch-size", 1, 1024);
+        Embedding embedding =
+                switch (provider) {
+                    case "builtin" ->
+                        new Embedding(
+                                provider, batchSize, r.integer("embedding.threads", 0, 256), null, null, 0, null, null);
+                    case "openai-compatible" ->
+                        new Embedding(
+                                provider,
+                                batchSize,
+                                0,
+                                r.httpUrl("embedding.base-url"),
+                                r.requiredString("embedding.model", 200),
+                                r.integer("embedding.dimensions", 1, 4096),
+                                r.string("embedding.api-key-file").isPresent()
+                                        ? r.path("embedding.api-key-file", null, home)
+                                        : null,
+                                r.string("embedding.timeout").isPresent()
+                                        ? r.duration("embedding.timeout", Duration.ofMillis(100), Duration.ofMinutes(5))
+                                        : Duration.ofSeconds(30));
+                    default ->
+                        throw new InvalidConfigException(
+                                "embedding.provider",
+                                "'" + provider + "' is not known; use builtin or openai-compatible");
+                };
         int maxChars = r.integer("chunking.max-chars", 50, 100_000);
         int overlap = r.integer("chunking.overlap-chars", 0, maxChars / 2);
         Documents documents = new Documents(r.bytes("documents.max-bytes", 1024, 1L << 30));

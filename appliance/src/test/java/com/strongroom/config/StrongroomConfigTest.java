@@ -98,4 +98,22 @@ class StrongroomConfigTest {
         assertTrue(
                 failure("index:\n  page-cache: 99999999999999GiB\n", Map.of()).contains("index.page-cache"));
     }
+
+    @Test
+    void anOpenAiCompatibleModel_needsItsSettings_andNamesTheMissingOne() throws Exception {
+        StrongroomConfig c = load(
+                "embedding:\n  provider: openai-compatible\n  base-url: https://embed.corp.example/v1\n"
+                        + "  model: e5-large\n  dimensions: 1024\n  api-key-file: secrets/embed.key\n",
+                Map.of());
+        assertEquals("e5-large", c.embedding().model());
+        assertEquals(1024, c.embedding().dimensions());
+        assertEquals(c.home().resolve("secrets/embed.key"), c.embedding().apiKeyFile());
+        assertTrue(failure("embedding:\n  provider: openai-compatible\n  base-url: https://x.example\n", Map.of())
+                .contains("embedding.model"));
+        assertTrue(failure(
+                        "embedding:\n  provider: openai-compatible\n  base-url: ftp://x\n  model: m\n  dimensions: 8\n",
+                        Map.of())
+                .contains("embedding.base-url"));
+        assertTrue(failure("embedding:\n  provider: magic\n", Map.of()).contains("embedding.provider"));
+    }
 }

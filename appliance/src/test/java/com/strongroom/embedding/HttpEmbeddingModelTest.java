@@ -81,6 +81,7 @@ class HttpEmbeddingModelTest {
             exchange.getResponseBody().write(bytes);
             exchange.close();
         });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
     }
 
@@ -111,7 +112,7 @@ class HttpEmbeddingModelTest {
 
     @Test
     void everyFailure_isAClearEmbeddingException_withoutTheKey() {
-        for (String failure : List.of("unauthorised", "broken", "slow", "wrong-dims", "wrong-count")) {
+        for (String failure : List.of("unauthorised", "broken", "wrong-dims", "wrong-count", "slow")) {
             mode.set(failure);
             EmbeddingException e =
                     assertThrows(EmbeddingException.class, () -> model().embed(List.of("x", "y")), failure);
