@@ -59,7 +59,13 @@ public final class ApiRoutes {
                         "/v1/datasets",
                         new DatasetsApi(s.datasets(), s.search(), auth, s.audit(), idempotency),
                         new DocumentsApi(
-                                s.datasets(), s.documents(), auth, s.audit(), idempotency, s.maxDocumentBytes()))
+                                s.datasets(),
+                                s.documents(),
+                                auth,
+                                s.audit(),
+                                idempotency,
+                                s.maxDocumentBytes(),
+                                s.search().defaultSpec().model()))
                 .error(
                         ApiException.class,
                         (req, res, e) -> Json.error(res, e.status(), e.code(), e.getMessage(), e.details()))

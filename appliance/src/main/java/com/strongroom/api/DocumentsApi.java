@@ -10,6 +10,7 @@ import com.strongroom.documents.Document;
 import com.strongroom.documents.DocumentService;
 import com.strongroom.documents.DocumentStore;
 import com.strongroom.ingest.DocumentRejectedException;
+import com.strongroom.ingest.ProvidedChunks;
 import com.strongroom.ingest.TextExtractor;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -34,6 +35,8 @@ final class DocumentsApi implements HttpService {
     private final Authenticator auth;
     private final AuditLog audit;
     private final long maxBytes;
+    private final String builtinModel;
+    static final int MAX_PROVIDED_CHUNKS = 10_000;
     private final IdempotencyKeys idempotency;
 
     DocumentsApi(
@@ -42,7 +45,9 @@ final class DocumentsApi implements HttpService {
             Authenticator auth,
             AuditLog audit,
             IdempotencyKeys idempotency,
-            long maxBytes) {
+            long maxBytes,
+            String builtinModel) {
+        this.builtinModel = builtinModel;
         this.idempotency = idempotency;
         this.datasets = datasets;
         this.documents = documents;
@@ -88,16 +93,18 @@ final class DocumentsApi implements HttpService {
                 return;
             }
         }
-        DocumentService.Upload upload = multipart ? multipart(raw, contentType) : json(raw);
+        DocumentService.Upload upload = multipart ? multipart(raw, contentType) : json(raw, dataset);
         if (upload.content().length > maxBytes) {
             throw tooLarge();
         }
-        String mediaType;
-        try {
-            mediaType = TextExtractor.detect(upload.content(), upload.filename(), upload.contentType())
-                    .mediaType();
-        } catch (DocumentRejectedException e) {
-            throw new ApiException(Status.create(e.status()), e.code(), e.getMessage());
+        String mediaType = ProvidedChunks.MEDIA_TYPE;
+        if (!ProvidedChunks.MEDIA_TYPE.equals(upload.contentType())) {
+            try {
+                mediaType = TextExtractor.detect(upload.content(), upload.filename(), upload.contentType())
+                        .mediaType();
+            } catch (DocumentRejectedException e) {
+                throw new ApiException(Status.create(e.status()), e.code(), e.getMessage());
+            }
         }
         DocumentService.Upload typed =
                 new DocumentService.Upload(upload.filename(), mediaType, upload.content(), upload.metadata());
@@ -126,11 +133,27 @@ final class DocumentsApi implements HttpService {
                 "Documents may be at most " + maxBytes / (1024 * 1024) + " MiB.");
     }
 
-    private DocumentService.Upload json(byte[] raw) {
-        RequestBody body = RequestBody.parse(raw, Set.of("content", "metadata", "filename"));
-        String content = body.string("content", 1, Integer.MAX_VALUE, true).orElse("");
+    private DocumentService.Upload json(byte[] raw, Dataset dataset) {
+        RequestBody body = RequestBody.parse(raw, Set.of("content", "metadata", "filename", "chunks"));
         String filename = body.string("filename", 1, 255, false).orElse(null);
         Map<String, Object> metadata = body.object("metadata", DatasetsApi.METADATA_MAX_BYTES);
+        if (body.has("chunks")) {
+            if (body.has("content")) {
+                body.problem("content", "send either content or chunks, not both");
+            }
+            List<ProvidedChunks.Item> chunks =
+                    body.chunks("chunks", MAX_PROVIDED_CHUNKS, dataset.embeddingDimensions());
+            body.validate();
+            return new DocumentService.Upload(
+                    filename, ProvidedChunks.MEDIA_TYPE, ProvidedChunks.encode(chunks), metadata);
+        }
+        String content = body.string("content", 1, Integer.MAX_VALUE, true).orElse("");
+        if (!dataset.embeddingModel().equals(builtinModel)) {
+            body.problem(
+                    "chunks",
+                    "this dataset holds vectors from model '" + dataset.embeddingModel()
+                            + "'; send chunks with their vectors instead of content");
+        }
         body.validate();
         return new DocumentService.Upload(filename, "text/plain", content.getBytes(StandardCharsets.UTF_8), metadata);
     }
@@ -156,7 +179,9 @@ final class DocumentsApi implements HttpService {
             body.validate();
         }
         String filename = file.filename() == null ? null : Path.fileName(file.filename());
-        return new DocumentService.Upload(filename, file.contentType(), file.content(), metadata);
+        // only the JSON form may carry the client's own vectors
+        String type = ProvidedChunks.MEDIA_TYPE.equals(file.contentType()) ? null : file.contentType();
+        return new DocumentService.Upload(filename, type, file.content(), metadata);
     }
 
     private void list(ServerRequest req, ServerResponse res) throws SQLException {

@@ -3,6 +3,7 @@ package com.strongroom.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.strongroom.ingest.ProvidedChunks;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import java.util.ArrayList;
@@ -171,6 +172,47 @@ public final class RequestBody {
                 return null;
             }
             out[i] = n.floatValue();
+        }
+        return out;
+    }
+
+    /** An array of {content, vector} objects with vectors of exactly {@code dimensions} numbers. */
+    public List<ProvidedChunks.Item> chunks(String field, int max, int dimensions) {
+        JsonNode v = body.get(field);
+        List<ProvidedChunks.Item> out = new ArrayList<>();
+        if (v == null || !v.isArray() || v.isEmpty() || v.size() > max) {
+            problem(field, "must be an array of 1.." + max + " {content, vector} objects");
+            return out;
+        }
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode item = v.get(i);
+            String at = field + "[" + i + "]";
+            JsonNode content = item.get("content");
+            JsonNode vector = item.get("vector");
+            if (!item.isObject()
+                    || content == null
+                    || !content.isTextual()
+                    || content.asText().isBlank()) {
+                problem(at + ".content", "is required text");
+                continue;
+            }
+            if (vector == null || !vector.isArray() || vector.size() != dimensions) {
+                problem(at + ".vector", "must be " + dimensions + " numbers, the dataset's dimension");
+                continue;
+            }
+            float[] f = new float[dimensions];
+            double norm = 0;
+            boolean numbers = true;
+            for (int d = 0; d < dimensions && numbers; d++) {
+                numbers = vector.get(d).isNumber();
+                f[d] = vector.get(d).floatValue();
+                norm += (double) f[d] * f[d];
+            }
+            if (!numbers || norm == 0 || !Double.isFinite(norm)) {
+                problem(at + ".vector", "must hold finite numbers, not all zero");
+                continue;
+            }
+            out.add(new ProvidedChunks.Item(content.asText(), f));
         }
         return out;
     }

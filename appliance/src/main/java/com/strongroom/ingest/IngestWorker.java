@@ -207,34 +207,48 @@ public final class IngestWorker implements SealListener, AutoCloseable {
         return queued.size();
     }
 
-    private record Prepared(Document document, List<Chunk> chunks, List<ChunkRecord> records) {}
+    /** {@code vectors} are the client's own, or null when the model must embed the chunks. */
+    private record Prepared(Document document, List<Chunk> chunks, List<float[]> vectors, List<ChunkRecord> records) {}
 
-    private Prepared prepare(DocumentStore.Queued q) throws KeyDestroyedException, DecryptionFailedException {
+    private Prepared prepare(DocumentStore.Queued q)
+            throws KeyDestroyedException, DecryptionFailedException, IOException {
         Document d = q.document();
         byte[] original =
                 SealedContent.open(keys.key("dataset:" + d.datasetId(), q.keyVersion()), d.id(), q.sealedContent());
+        if (d.contentType().equals(ProvidedChunks.MEDIA_TYPE)) {
+            ProvidedChunks.Decoded provided = ProvidedChunks.decode(original);
+            return new Prepared(
+                    d,
+                    provided.chunks(),
+                    provided.vectors(),
+                    new ArrayList<>(provided.chunks().size()));
+        }
+        String datasetModel = indexes.get(d.datasetId()).spec().model();
+        if (!datasetModel.equals(model.id())) {
+            throw new UnreadableDocumentException("This dataset holds vectors from model '" + datasetModel
+                    + "'; upload its documents as chunks with their own vectors.");
+        }
         ExtractedText text = extractor.extract(original, d.filename(), d.contentType());
         List<Chunk> chunks = chunker.chunk(text.text());
         if (chunks.isEmpty()) {
             throw new UnreadableDocumentException("The document contains no text to index.");
         }
-        return new Prepared(d, chunks, new ArrayList<>(chunks.size()));
+        return new Prepared(d, chunks, null, new ArrayList<>(chunks.size()));
     }
 
     /** Embeds every chunk of the round in one call: the model batches far better than per document. */
     private void embed(List<Prepared> prepared) {
         List<String> texts = new ArrayList<>();
         for (Prepared p : prepared) {
-            for (Chunk c : p.chunks()) {
-                texts.add(c.text());
+            if (p.vectors() == null) {
+                for (Chunk c : p.chunks()) {
+                    texts.add(c.text());
+                }
             }
-        }
-        if (texts.isEmpty()) {
-            return;
         }
         List<float[]> vectors;
         try {
-            vectors = model.embed(texts);
+            vectors = texts.isEmpty() ? List.of() : model.embed(texts);
         } catch (EmbeddingException e) {
             throw new IllegalStateException("embedding failed: " + e.getMessage(), e);
         }
@@ -250,7 +264,7 @@ public final class IngestWorker implements SealListener, AutoCloseable {
                                 c.text(),
                                 c.start(),
                                 c.end(),
-                                vectors.get(i++),
+                                p.vectors() != null ? p.vectors().get(n) : vectors.get(i++),
                                 p.document().metadata()));
             }
         }
