@@ -14,6 +14,7 @@ import com.strongroom.search.DatasetSearch;
 import com.strongroom.search.InvalidSearchException;
 import com.strongroom.search.UnknownDatasetException;
 import com.strongroom.store.MetadataStore;
+import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;
@@ -99,6 +100,16 @@ public final class ApiRoutes {
                     } else {
                         internalError(res, e);
                     }
+                })
+                .error(HttpException.class, (req, res, e) -> {
+                    // Helidon's own refusals: no such route (404), wrong method (405), bad framing (400)
+                    int code = e.status().code();
+                    Json.error(
+                            res,
+                            e.status(),
+                            code == 404 ? "not_found" : code == 405 ? "method_not_allowed" : "bad_request",
+                            code == 404 ? "No such endpoint." : e.status().reasonPhrase() + ".",
+                            null);
                 })
                 .error(Exception.class, (req, res, e) -> internalError(res, e));
     }

@@ -131,6 +131,9 @@ class DatasetsApiEndToEndTest {
         assertEquals(
                 "dataset_not_found",
                 expect(404, https.get("/v1/datasets/ds_nope", key)).get("error").asText());
+        assertEquals(
+                "not_found",
+                expect(404, https.get("/v1/nothing-here", key)).get("error").asText());
     }
 
     @Test
