@@ -14,6 +14,7 @@ import com.strongroom.crypto.Fips;
 import com.strongroom.datasets.DatasetService;
 import com.strongroom.datasets.DatasetStore;
 import com.strongroom.datasets.PurgeJob;
+import com.strongroom.documents.Document;
 import com.strongroom.documents.DocumentService;
 import com.strongroom.documents.DocumentStore;
 import com.strongroom.embedding.EmbeddingModel;
@@ -22,6 +23,7 @@ import com.strongroom.embedding.MiniLmEmbeddingModel;
 import com.strongroom.ingest.Chunker;
 import com.strongroom.ingest.ChunkingOptions;
 import com.strongroom.ingest.DocumentLimits;
+import com.strongroom.ingest.IngestListener;
 import com.strongroom.ingest.IngestWorker;
 import com.strongroom.ingest.TextExtractor;
 import com.strongroom.keys.KeyManager;
@@ -31,10 +33,13 @@ import com.strongroom.search.DatasetIndexes;
 import com.strongroom.search.DatasetSearch;
 import com.strongroom.store.H2Database;
 import com.strongroom.store.MetadataStore;
+import com.strongroom.webhooks.WebhookDispatcher;
+import com.strongroom.webhooks.Webhooks;
 import io.helidon.webserver.WebServer;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -52,6 +57,7 @@ public final class Appliance implements AutoCloseable {
     private final IngestWorker worker;
     private final PurgeJob purge;
     private final EmbeddingModel model;
+    private final WebhookDispatcher dispatcher;
 
     private Appliance(
             H2Database keyringDb,
@@ -61,7 +67,9 @@ public final class Appliance implements AutoCloseable {
             DatasetIndexes indexes,
             IngestWorker worker,
             PurgeJob purge,
-            EmbeddingModel model) {
+            EmbeddingModel model,
+            WebhookDispatcher dispatcher) {
+        this.dispatcher = dispatcher;
         this.worker = worker;
         this.purge = purge;
         this.model = model;
@@ -104,6 +112,14 @@ public final class Appliance implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         DatasetService datasets = new DatasetService(new DatasetStore(metadata), indexes, keys, audit, clock);
         DocumentStore documentStore = new DocumentStore(metadata);
+        Webhooks webhooks = new Webhooks(metadata, keys, clock);
+        WebhookDispatcher dispatcher = WebhookDispatcher.start(
+                webhooks,
+                keys,
+                new WebhookDispatcher.Settings(
+                        config.webhooks().retryBaseDelay(),
+                        config.webhooks().maxAttempts(),
+                        config.webhooks().disableAfter()));
         IngestWorker worker = new IngestWorker(
                 documentStore,
                 indexes,
@@ -113,7 +129,24 @@ public final class Appliance implements AutoCloseable {
                 new Chunker(new ChunkingOptions(
                         config.chunking().maxChars(), config.chunking().overlapChars())),
                 model,
-                clock);
+                clock,
+                new IngestListener() {
+                    @Override
+                    public void processed(Document d, int chunks) {
+                        webhooks.publish(
+                                d.organizationId(),
+                                "document.processed",
+                                Map.of("document_id", d.id(), "dataset_id", d.datasetId(), "chunks_created", chunks));
+                    }
+
+                    @Override
+                    public void failed(Document d, String reason) {
+                        webhooks.publish(
+                                d.organizationId(),
+                                "document.processing_failed",
+                                Map.of("document_id", d.id(), "dataset_id", d.datasetId(), "failure_reason", reason));
+                    }
+                });
         keys.addListener(worker);
         DocumentService documents = new DocumentService(documentStore, indexes, keys, worker::wake, clock);
         PurgeJob purge = PurgeJob.start(datasets, keys, Duration.ofHours(1));
@@ -137,12 +170,14 @@ public final class Appliance implements AutoCloseable {
                                 search,
                                 documents,
                                 metadata,
-                                config.documents().maxBytes())));
+                                config.documents().maxBytes(),
+                                webhooks,
+                                config.webhooks().allowLoopbackHttp())));
 
         keys.unseal();
         KeyProbe probe = KeyProbe.start(keys, config.hsm().probeInterval());
         worker.start();
-        Appliance appliance = new Appliance(keyringDb, keys, probe, server, indexes, worker, purge, model);
+        Appliance appliance = new Appliance(keyringDb, keys, probe, server, indexes, worker, purge, model, dispatcher);
         LOG.info(() -> "Strongroom is listening on " + appliance.url() + " (" + keys.state() + ")");
         return appliance;
     }
@@ -177,6 +212,7 @@ public final class Appliance implements AutoCloseable {
         server.stop();
         purge.close();
         try {
+            dispatcher.close();
             worker.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -14,6 +14,7 @@ import com.strongroom.search.DatasetSearch;
 import com.strongroom.search.InvalidSearchException;
 import com.strongroom.search.UnknownDatasetException;
 import com.strongroom.store.MetadataStore;
+import com.strongroom.webhooks.Webhooks;
 import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
@@ -37,7 +38,9 @@ public final class ApiRoutes {
             DatasetSearch search,
             DocumentService documents,
             MetadataStore metadata,
-            long maxDocumentBytes) {}
+            long maxDocumentBytes,
+            Webhooks webhooks,
+            boolean allowLoopbackWebhooks) {}
 
     private ApiRoutes() {}
 
@@ -58,7 +61,7 @@ public final class ApiRoutes {
                 .register("/v1/system/keys", new SystemKeysService(s.keys(), auth, s.audit(), s.crypto()))
                 .register(
                         "/v1/datasets",
-                        new DatasetsApi(s.datasets(), s.search(), auth, s.audit(), idempotency),
+                        new DatasetsApi(s.datasets(), s.search(), auth, s.audit(), idempotency, s.webhooks()),
                         new DocumentsApi(
                                 s.datasets(),
                                 s.documents(),
@@ -66,7 +69,9 @@ public final class ApiRoutes {
                                 s.audit(),
                                 idempotency,
                                 s.maxDocumentBytes(),
-                                s.search().defaultSpec().model()))
+                                s.search().defaultSpec().model(),
+                                s.webhooks()))
+                .register("/v1/webhooks", new WebhooksApi(s.webhooks(), auth, s.audit(), s.allowLoopbackWebhooks()))
                 .error(
                         ApiException.class,
                         (req, res, e) -> Json.error(res, e.status(), e.code(), e.getMessage(), e.details()))

@@ -13,6 +13,7 @@ import com.strongroom.search.SearchHit;
 import com.strongroom.search.SearchMode;
 import com.strongroom.search.SearchRequest;
 import com.strongroom.search.SearchResult;
+import com.strongroom.webhooks.Webhooks;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -36,14 +37,17 @@ final class DatasetsApi implements HttpService {
     private final Authenticator auth;
     private final AuditLog audit;
     private final IdempotencyKeys idempotency;
+    private final Webhooks webhooks;
 
     DatasetsApi(
             DatasetService datasets,
             DatasetSearch search,
             Authenticator auth,
             AuditLog audit,
-            IdempotencyKeys idempotency) {
+            IdempotencyKeys idempotency,
+            Webhooks webhooks) {
         this.idempotency = idempotency;
+        this.webhooks = webhooks;
         this.datasets = datasets;
         this.search = search;
         this.auth = auth;
@@ -98,6 +102,7 @@ final class DatasetsApi implements HttpService {
         Dataset d =
                 datasets.create(p.organizationId(), new DatasetService.NewDataset(name, description, metadata, spec));
         audit(req, res, p, "dataset.created", d.id());
+        webhooks.publish(p.organizationId(), "dataset.created", Map.of("dataset_id", d.id(), "name", d.name()));
         String answer = Json.write(DatasetJson.of(d));
         if (idemKey.isPresent()) {
             idempotency.save(p.organizationId(), idemKey.get(), requestHash, 201, answer);
@@ -167,6 +172,7 @@ final class DatasetsApi implements HttpService {
         Dataset d = datasets.update(p.organizationId(), id, name, description, metadata)
                 .orElseThrow(() -> notFound(id));
         audit(req, res, p, "dataset.updated", d.id());
+        webhooks.publish(p.organizationId(), "dataset.updated", Map.of("dataset_id", d.id(), "name", d.name()));
         Json.send(res, Status.OK_200, DatasetJson.of(d));
     }
 
@@ -175,6 +181,14 @@ final class DatasetsApi implements HttpService {
         String id = req.path().pathParameters().get("id");
         Dataset d = datasets.delete(p.organizationId(), id).orElseThrow(() -> notFound(id));
         audit(req, res, p, "dataset.deleted", d.id());
+        webhooks.publish(
+                p.organizationId(),
+                "dataset.deleted",
+                Map.of(
+                        "dataset_id",
+                        d.id(),
+                        "purge_after",
+                        d.purgeAfter().toInstant().toString()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", d.id());
         body.put("deleted", true);

@@ -12,6 +12,7 @@ import com.strongroom.documents.DocumentStore;
 import com.strongroom.ingest.DocumentRejectedException;
 import com.strongroom.ingest.ProvidedChunks;
 import com.strongroom.ingest.TextExtractor;
+import com.strongroom.webhooks.Webhooks;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -36,6 +37,7 @@ final class DocumentsApi implements HttpService {
     private final AuditLog audit;
     private final long maxBytes;
     private final String builtinModel;
+    private final Webhooks webhooks;
     static final int MAX_PROVIDED_CHUNKS = 10_000;
     private final IdempotencyKeys idempotency;
 
@@ -46,8 +48,10 @@ final class DocumentsApi implements HttpService {
             AuditLog audit,
             IdempotencyKeys idempotency,
             long maxBytes,
-            String builtinModel) {
+            String builtinModel,
+            Webhooks webhooks) {
         this.builtinModel = builtinModel;
+        this.webhooks = webhooks;
         this.idempotency = idempotency;
         this.datasets = datasets;
         this.documents = documents;
@@ -119,6 +123,10 @@ final class DocumentsApi implements HttpService {
                 AuditEvent.Outcome.SUCCESS,
                 RequestIds.of(res),
                 "dataset " + dataset.id() + ", " + d.sizeBytes() + " bytes"));
+        webhooks.publish(
+                p.organizationId(),
+                "document.uploaded",
+                Map.of("document_id", d.id(), "dataset_id", dataset.id(), "size_bytes", d.sizeBytes()));
         String answer = Json.write(json(d));
         if (idemKey.isPresent()) {
             idempotency.save(p.organizationId(), idemKey.get(), requestHash, 202, answer);
@@ -227,6 +235,8 @@ final class DocumentsApi implements HttpService {
                 AuditEvent.Outcome.SUCCESS,
                 RequestIds.of(res),
                 "dataset " + dataset.id()));
+        webhooks.publish(
+                p.organizationId(), "document.deleted", Map.of("document_id", d.id(), "dataset_id", dataset.id()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", d.id());
         body.put("deleted", true);

@@ -92,6 +92,11 @@ public final class RequestBody {
         problems.add(p);
     }
 
+    /** The field as parsed JSON, or null; for shapes the typed readers do not cover. */
+    public JsonNode raw(String field) {
+        return body.get(field);
+    }
+
     public boolean has(String field) {
         return body.has(field) && !body.get(field).isNull();
     }

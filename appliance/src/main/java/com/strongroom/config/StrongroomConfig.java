@@ -21,7 +21,8 @@ public record StrongroomConfig(
         Index index,
         Embedding embedding,
         Chunking chunking,
-        Documents documents) {
+        Documents documents,
+        Webhooks webhooks) {
 
     public record Server(String host, int httpsPort, int httpPort, Path tlsDir, List<String> hostNames) {}
 
@@ -58,6 +59,9 @@ public record StrongroomConfig(
     public record Chunking(int maxChars, int overlapChars) {}
 
     public record Documents(long maxBytes) {}
+
+    /** Delivery policy; plain-HTTP loopback receivers are for tests and labs only. */
+    public record Webhooks(boolean allowLoopbackHttp, Duration retryBaseDelay, int maxAttempts, int disableAfter) {}
 
     public static StrongroomConfig load(Path configFile, Map<String, String> env) {
         Config.Builder builder =
@@ -139,6 +143,11 @@ public record StrongroomConfig(
         int maxChars = r.integer("chunking.max-chars", 50, 100_000);
         int overlap = r.integer("chunking.overlap-chars", 0, maxChars / 2);
         Documents documents = new Documents(r.bytes("documents.max-bytes", 1024, 1L << 30));
+        Webhooks webhooks = new Webhooks(
+                r.bool("webhooks.allow-loopback-http", false),
+                r.duration("webhooks.retry-base-delay", Duration.ofMillis(100), Duration.ofHours(1)),
+                r.integer("webhooks.max-attempts", 1, 20),
+                r.integer("webhooks.disable-after", 1, 1000));
         return new StrongroomConfig(
                 home,
                 server,
@@ -147,7 +156,8 @@ public record StrongroomConfig(
                 index,
                 embedding,
                 new Chunking(maxChars, overlap),
-                documents);
+                documents,
+                webhooks);
     }
 
     /** PKCS#11 labels are at most 32 bytes. */

@@ -48,6 +48,7 @@ public final class IngestWorker implements SealListener, AutoCloseable {
     private final Chunker chunker;
     private final EmbeddingModel model;
     private final Clock clock;
+    private final IngestListener listener;
     private final Semaphore wake = new Semaphore(0);
     private final Thread thread;
     private volatile boolean running = true;
@@ -59,7 +60,9 @@ public final class IngestWorker implements SealListener, AutoCloseable {
             TextExtractor extractor,
             Chunker chunker,
             EmbeddingModel model,
-            Clock clock) {
+            Clock clock,
+            IngestListener listener) {
+        this.listener = listener;
         this.documents = documents;
         this.indexes = indexes;
         this.keys = keys;
@@ -130,13 +133,16 @@ public final class IngestWorker implements SealListener, AutoCloseable {
         try {
             for (DocumentStore.Queued q : documents.queued(1)) {
                 LOG.log(Level.SEVERE, "document " + q.document().id() + " could not be processed", cause);
-                documents.finish(
+                String reason = "The document could not be processed (internal error; the administrator can find"
+                        + " document " + q.document().id() + " in the appliance log).";
+                if (documents.finish(
                         q.document().id(),
                         Document.Status.FAILED,
                         0,
-                        "The document could not be processed (internal error; the administrator can find" + " document "
-                                + q.document().id() + " in the appliance log).",
-                        OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC));
+                        reason,
+                        OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC))) {
+                    listener.failed(q.document(), reason);
+                }
             }
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.WARNING, "could not record the failure: " + e.getMessage());
@@ -150,6 +156,10 @@ public final class IngestWorker implements SealListener, AutoCloseable {
             return 0;
         }
         Map<String, String> failures = new LinkedHashMap<>();
+        Map<String, Document> byId = new LinkedHashMap<>();
+        for (DocumentStore.Queued q : queued) {
+            byId.put(q.document().id(), q.document());
+        }
         List<Prepared> prepared = new ArrayList<>();
         for (DocumentStore.Queued q : queued) {
             try {
@@ -193,8 +203,12 @@ public final class IngestWorker implements SealListener, AutoCloseable {
         OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
         for (Prepared p : prepared) {
             String id = p.document().id();
-            if (!failures.containsKey(id)
-                    && !documents.finish(id, Document.Status.READY, p.records().size(), null, now)) {
+            if (failures.containsKey(id)) {
+                continue;
+            }
+            if (documents.finish(id, Document.Status.READY, p.records().size(), null, now)) {
+                listener.processed(p.document(), p.records().size());
+            } else {
                 // deleted while it was being processed: take its chunks out again
                 DatasetIndex index = touched.get(p.document().datasetId());
                 index.deleteDocument(id);
@@ -202,7 +216,9 @@ public final class IngestWorker implements SealListener, AutoCloseable {
             }
         }
         for (Map.Entry<String, String> f : failures.entrySet()) {
-            documents.finish(f.getKey(), Document.Status.FAILED, 0, f.getValue(), now);
+            if (documents.finish(f.getKey(), Document.Status.FAILED, 0, f.getValue(), now)) {
+                listener.failed(byId.get(f.getKey()), f.getValue());
+            }
         }
         return queued.size();
     }
