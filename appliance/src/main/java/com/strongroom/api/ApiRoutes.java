@@ -58,6 +58,7 @@ public final class ApiRoutes {
                     chain.proceed();
                 })
                 .register("/health", new HealthService(s.keys()))
+                .register("/v1/openapi.json", new OpenApiService())
                 .register("/v1/system/keys", new SystemKeysService(s.keys(), auth, s.audit(), s.crypto()))
                 .register(
                         "/v1/datasets",
