@@ -134,6 +134,7 @@ class DatasetsApiEndToEndTest {
         assertEquals(
                 "not_found",
                 expect(404, https.get("/v1/nothing-here", key)).get("error").asText());
+        assertEquals("3.1.0", expect(200, https.get("/v1/openapi.json", null)).get("openapi").asText());
     }
 
     @Test
