@@ -172,7 +172,9 @@ public final class Appliance implements AutoCloseable {
                                 metadata,
                                 config.documents().maxBytes(),
                                 webhooks,
-                                config.webhooks().allowLoopbackHttp())));
+                                config.webhooks().allowLoopbackHttp(),
+                                config.server().rateLimitPerMinute(),
+                                config.server().corsOrigins())));
 
         keys.unseal();
         KeyProbe probe = KeyProbe.start(keys, config.hsm().probeInterval());

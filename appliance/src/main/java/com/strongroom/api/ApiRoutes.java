@@ -40,7 +40,9 @@ public final class ApiRoutes {
             MetadataStore metadata,
             long maxDocumentBytes,
             Webhooks webhooks,
-            boolean allowLoopbackWebhooks) {}
+            boolean allowLoopbackWebhooks,
+            long rateLimitPerMinute,
+            List<String> corsOrigins) {}
 
     private ApiRoutes() {}
 
@@ -49,6 +51,8 @@ public final class ApiRoutes {
         IdempotencyKeys idempotency = new IdempotencyKeys(s.metadata());
         routing.addFilter(new RequestIds())
                 .addFilter(new SecurityHeaders())
+                .addFilter(new Cors(s.corsOrigins()))
+                .addFilter(new RateLimits(s.rateLimitPerMinute()))
                 .addFilter((chain, req, res) -> {
                     // Data endpoints answer 503 while sealed, before any handler touches data.
                     if (req.path().path().startsWith("/v1/") && s.keys().state() != SealState.UNSEALED) {

@@ -24,7 +24,18 @@ public record StrongroomConfig(
         Documents documents,
         Webhooks webhooks) {
 
-    public record Server(String host, int httpsPort, int httpPort, Path tlsDir, List<String> hostNames) {}
+    /**
+     * @param rateLimitPerMinute requests per minute per API key (or address); 0 turns limits off
+     * @param corsOrigins browser origins allowed to call the API cross-site; empty = none
+     */
+    public record Server(
+            String host,
+            int httpsPort,
+            int httpPort,
+            Path tlsDir,
+            List<String> hostNames,
+            int rateLimitPerMinute,
+            List<String> corsOrigins) {}
 
     /** The PIN is only ever a path to a file (or a systemd credential), never a value. */
     public record Hsm(
@@ -86,7 +97,9 @@ public record StrongroomConfig(
                 r.port("server.https-port", "STRONGROOM_HTTPS_PORT", 0),
                 r.port("server.http-port", "STRONGROOM_HTTP_PORT", -1),
                 r.path("server.tls-dir", null, home),
-                r.strings("server.host-names").isEmpty() ? List.of("localhost", host) : r.strings("server.host-names"));
+                r.strings("server.host-names").isEmpty() ? List.of("localhost", host) : r.strings("server.host-names"),
+                r.integer("server.rate-limit-per-minute", 0, 1_000_000),
+                origins(r.strings("server.cors-origins")));
 
         String pinCredential = r.string("hsm.pin-credential").orElse(null);
         Hsm hsm = new Hsm(
@@ -158,6 +171,16 @@ public record StrongroomConfig(
                 new Chunking(maxChars, overlap),
                 documents,
                 webhooks);
+    }
+
+    private static List<String> origins(List<String> origins) {
+        for (String o : origins) {
+            if (!o.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?")) {
+                throw new InvalidConfigException(
+                        "server.cors-origins", "'" + o + "' is not an origin like https://portal.example.com");
+            }
+        }
+        return List.copyOf(origins);
     }
 
     /** PKCS#11 labels are at most 32 bytes. */

@@ -44,7 +44,7 @@ class DatasetsApiEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        lab = LabAppliance.start(dir, "");
+        lab = LabAppliance.start(dir, "server:\n  cors-origins: [\"https://portal.example.com\"]\n");
         https = lab.https();
         key = lab.ownerKey();
     }
@@ -134,7 +134,37 @@ class DatasetsApiEndToEndTest {
         assertEquals(
                 "not_found",
                 expect(404, https.get("/v1/nothing-here", key)).get("error").asText());
-        assertEquals("3.1.0", expect(200, https.get("/v1/openapi.json", null)).get("openapi").asText());
+        assertEquals(
+                "3.1.0",
+                expect(200, https.get("/v1/openapi.json", null)).get("openapi").asText());
+    }
+
+    @Test
+    @Order(1)
+    void rateLimitAndCorsHeaders() throws Exception {
+        HttpResponse<String> r = https.get("/v1/datasets", key);
+        assertEquals("600", r.headers().firstValue("X-RateLimit-Limit").orElse(null));
+        assertTrue(
+                Integer.parseInt(r.headers().firstValue("X-RateLimit-Remaining").orElse("-1")) < 600);
+        HttpResponse<String> preflight = https.preflight("/v1/datasets", "https://portal.example.com", "POST");
+        assertEquals(204, preflight.statusCode());
+        assertEquals(
+                "https://portal.example.com",
+                preflight.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+        assertEquals(
+                403,
+                https.preflight("/v1/datasets", "https://evil.example.net", "POST")
+                        .statusCode());
+        assertEquals(
+                "https://portal.example.com",
+                https.getFrom("/v1/datasets", key, "https://portal.example.com")
+                        .headers()
+                        .firstValue("Access-Control-Allow-Origin")
+                        .orElse(null));
+        assertTrue(https.getFrom("/v1/datasets", key, "https://evil.example.net")
+                .headers()
+                .firstValue("Access-Control-Allow-Origin")
+                .isEmpty());
     }
 
     @Test

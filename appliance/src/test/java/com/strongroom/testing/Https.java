@@ -95,6 +95,27 @@ public final class Https {
         return client.send(req.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A CORS preflight as a browser sends it. */
+    public HttpResponse<String> preflight(String path, String origin, String method) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(10))
+                .header("Origin", origin)
+                .header("Access-Control-Request-Method", method)
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .build();
+        return client.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> getFrom(String path, String apiKey, String origin) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(10))
+                .header("Origin", origin)
+                .header("Authorization", "Bearer " + apiKey)
+                .GET()
+                .build();
+        return client.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
     public HttpResponse<String> patch(String path, String apiKey, String json) throws Exception {
         return send("PATCH", path, apiKey, "application/json", json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
