@@ -53,7 +53,7 @@ public final class DatasetIndexes implements SealListener, Closeable {
     private final KeyManager keys;
     private final Map<String, Open> open = new HashMap<>();
     private final ScheduledExecutorService committer;
-    private boolean sealed = true;
+    private volatile boolean sealed = true;
 
     public DatasetIndexes(Settings settings, KeyManager keys) {
         this.settings = settings;
@@ -164,7 +164,7 @@ public final class DatasetIndexes implements SealListener, Closeable {
         }
     }
 
-    public synchronized boolean isSealed() {
+    public boolean isSealed() {
         return sealed;
     }
 

@@ -68,10 +68,14 @@ class IngestionCrashTest {
 
             lab.restart();
             https = lab.https();
+            for (String id : ids) {
+                HttpResponse<String> r = https.get("/v1/datasets/" + ds + "/documents/" + id, key);
+                assertEquals(200, r.statusCode(), "document " + id + " was accepted with 202 and then lost");
+            }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (count(https, key, ds, ids, "ready") < DOCUMENTS) {
                 if (System.nanoTime() > deadline) {
-                    String log = lab.log();
+                    String log = lab.log() + "\n--- threads ---\n" + threadDump(lab.pid());
                     throw new AssertionError("not all documents became ready; "
                             + count(https, key, ds, ids, "ready") + " are. Log:\n"
                             + log.substring(Math.max(0, log.length() - 6000)));
@@ -98,6 +102,19 @@ class IngestionCrashTest {
                 assertEquals(ids.get(17), hit.get("document_id").asText());
             }
             assertTrue(hits.get("results").size() > 0);
+        }
+    }
+
+    /** jstack of the server, so a stuck queue shows where it is stuck. */
+    static String threadDump(long pid) {
+        try {
+            Path javaBin = Path.of(ProcessHandle.current().info().command().orElseThrow());
+            Process p = new ProcessBuilder(javaBin.resolveSibling("jstack").toString(), Long.toString(pid))
+                    .redirectErrorStream(true)
+                    .start();
+            return new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            return "no thread dump: " + e;
         }
     }
 

@@ -41,11 +41,12 @@ class WebhooksEndToEndTest {
         HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.createContext("/hook", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
+            int status = answer.get(); // decided before the test can see this delivery and change it
             received.add(new Received(
                     exchange.getRequestHeaders().getFirst("Strongroom-Event"),
                     exchange.getRequestHeaders().getFirst("Strongroom-Signature"),
                     body));
-            exchange.sendResponseHeaders(answer.get(), -1);
+            exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
         receiver.start();
@@ -117,7 +118,11 @@ class WebhooksEndToEndTest {
             for (String name : List.of("Fails once", "Fails twice")) {
                 https.post("/v1/datasets", key, "{\"name\":\"" + name + "\"}");
                 for (int attempt = 0; attempt < 2; attempt++) {
-                    assertTrue(received.poll(10, TimeUnit.SECONDS) != null, name + ": attempt " + (attempt + 1));
+                    if (received.poll(15, TimeUnit.SECONDS) == null) {
+                        throw new AssertionError(name + ": attempt " + (attempt + 1) + " not received; webhook: "
+                                + https.get("/v1/webhooks/" + hookId, key).body() + "\nlog tail: "
+                                + lab.log().substring(Math.max(0, lab.log().length() - 3000)));
+                    }
                 }
             }
             JsonNode state = awaitDisabled(https, key, hookId);
