@@ -1,5 +1,6 @@
 package com.strongroom.cli;
 
+import com.strongroom.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "Strongroom 0.1.0",
         description = "Self-hosted semantic search with keys held in your HSM.",
-        subcommands = {ServeCommand.class, KeysCommand.class, AuditCommand.class})
+        subcommands = {ServeCommand.class, KeysCommand.class, AuditCommand.class, BenchCommand.class})
 public final class Cli {
     /** Returned by `serve` once the server runs: main must not exit the JVM. */
     public static final int KEEP_RUNNING = -1;

@@ -71,7 +71,12 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel {
             OrtEnvironment environment = OrtEnvironment.getEnvironment();
             OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
             sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            sessionOptions.setIntraOpNumThreads(threads);
+            // ONNX Runtime's own default measured 2-5x slower here than naming the cores outright
+            // (docs/performance.md); one graph runs at a time, so no inter-op pool.
+            sessionOptions.setIntraOpNumThreads(
+                    threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+            sessionOptions.setInterOpNumThreads(1);
+            sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             OrtSession session = environment.createSession(model.readAllBytes(), sessionOptions);
             return new MiniLmEmbeddingModel(environment, session, tokenizer, batchSize);
         } catch (IOException e) {

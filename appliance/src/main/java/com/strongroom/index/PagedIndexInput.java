@@ -106,7 +106,7 @@ final class PagedIndexInput extends BufferedIndexInput {
                     + ",length=" + length + ",fileLength=" + this.length + ": " + this);
         }
         String description = getFullSliceDescription(sliceDescription);
-        if (length > 0 && EncryptedDirectory.wantsWholeSegment(context)) {
+        if (length > 0 && EncryptedDirectory.wantsWholeSegment(sliceDescription, context)) {
             Region region = file.region(this.offset + offset, length);
             if (region != null) {
                 return new SegmentIndexInput(description, file, region, false);

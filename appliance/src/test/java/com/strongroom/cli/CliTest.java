@@ -36,7 +36,8 @@ class CliTest {
                 "keys shred",
                 "audit",
                 "audit verify",
-                "audit export"
+                "audit export",
+                "bench"
             })
     void everyCommandHasHelp(String command) {
         String[] args = (command + " --help").split(" ");
