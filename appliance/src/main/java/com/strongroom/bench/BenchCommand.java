@@ -41,6 +41,13 @@ public final class BenchCommand implements Callable<Integer> {
     int rounds;
 
     @Option(
+            names = "--segments",
+            description = "Merge both indexes to this many segments before querying, so they have the same shape;"
+                    + " 0 keeps the segments indexing left (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1")
+    int segments;
+
+    @Option(
             names = "--seed",
             description = "Seed of the synthetic data and query choice (default: ${DEFAULT-VALUE}).",
             defaultValue = "42")
@@ -85,6 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
                 queries,
                 text,
                 rounds,
+                segments,
                 seed,
                 new BenchIndex.CacheSettings(pageCacheMib << 20, vectorCacheMib << 20, pageSizeKib << 10),
                 workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir")),

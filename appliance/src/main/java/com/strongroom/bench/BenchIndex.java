@@ -108,6 +108,19 @@ final class BenchIndex implements Closeable {
         return built;
     }
 
+    /**
+     * Merges to {@code segments} segments so both indexes have the same shape: otherwise flush
+     * timing decides how many HNSW graphs a query visits, which moves kNN latency more than
+     * encryption does.
+     */
+    void forceMerge(int segments) throws IOException {
+        index.forceMerge(segments);
+    }
+
+    int segmentCount() throws IOException {
+        return index.segmentCount();
+    }
+
     Kind kind() {
         return kind;
     }

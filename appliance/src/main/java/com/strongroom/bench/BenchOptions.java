@@ -7,6 +7,7 @@ import java.nio.file.Path;
  *
  * @param text Europarl sentences embedded by the built-in model instead of synthetic vectors
  * @param rounds measured passes over the queries per index, interleaved between the two indexes
+ * @param segments segments both indexes are merged to before querying; 0 keeps what indexing left
  * @param workDir where both indexes are built (a fresh directory below it, removed afterwards)
  */
 record BenchOptions(
@@ -15,6 +16,7 @@ record BenchOptions(
         int queries,
         boolean text,
         int rounds,
+        int segments,
         long seed,
         BenchIndex.CacheSettings cache,
         Path workDir,
@@ -29,6 +31,9 @@ record BenchOptions(
         }
         if (queries < 1) {
             throw new IllegalArgumentException("--queries must be at least 1, got " + queries);
+        }
+        if (segments < 0) {
+            throw new IllegalArgumentException("--segments must be 0 (no merge) or more, got " + segments);
         }
         if (rounds < 1) {
             throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);

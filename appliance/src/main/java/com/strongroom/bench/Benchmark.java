@@ -104,8 +104,15 @@ final class Benchmark {
         note("indexing %d chunks into the %s index", n, name);
         BenchIndex index = BenchIndex.build(kind, dir, corpus, n, options.cache(), p -> note("%s: %d%%", name, p));
         note(
-                "%s index: %.0f chunks/s, %.1f MiB on disk",
-                name, index.indexedPerSecond(), index.bytesOnDisk() / 1048576.0);
+                "%s index: %.0f chunks/s, %.1f MiB on disk, %d segments",
+                name, index.indexedPerSecond(), index.bytesOnDisk() / 1048576.0, index.segmentCount());
+        if (options.segments() > 0) {
+            long start = System.nanoTime();
+            index.forceMerge(options.segments());
+            note(
+                    "%s index merged to %d segment(s) in %.1f s",
+                    name, index.segmentCount(), (System.nanoTime() - start) / 1e9);
+        }
         return index;
     }
 
@@ -169,6 +176,8 @@ final class Benchmark {
         r.put("enc_bytes", encrypted.bytesOnDisk());
         r.put("enc_cache_bytes", encrypted.cachedBytes());
         r.put("page_size", options.cache().pageSize());
+        r.put("plain_segments", plain.segmentCount());
+        r.put("enc_segments", encrypted.segmentCount());
         if (options.text()) {
             r.put("embed_chunks_per_s", round(corpus.embedChunksPerSecond()));
         }

@@ -156,6 +156,26 @@ public final class DatasetIndex implements Closeable {
         return writer.hasUncommittedChanges();
     }
 
+    /**
+     * Merges the index down to at most {@code maxSegments} segments and commits: fewer, larger HNSW
+     * graphs answer kNN faster. Costly (rewrites the index), so for maintenance and benchmarks.
+     */
+    public void forceMerge(int maxSegments) throws IOException {
+        writer.forceMerge(maxSegments);
+        writer.commit();
+        searchers.maybeRefreshBlocking();
+    }
+
+    /** Segments in the index searches see now. */
+    public int segmentCount() throws IOException {
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            return searcher.getIndexReader().leaves().size();
+        } finally {
+            searchers.release(searcher);
+        }
+    }
+
     /** Chunks visible to searches now. */
     public int chunkCount() throws IOException {
         IndexSearcher searcher = searchers.acquire();
