@@ -1,10 +1,22 @@
 package com.strongroom.testing;
 
+import com.strongroom.OperatorStores;
+import com.strongroom.auth.ApiKeys;
+import com.strongroom.auth.Organizations;
+import com.strongroom.auth.Principal;
+import com.strongroom.auth.Role;
+import com.strongroom.config.StrongroomConfig;
+import com.strongroom.keys.KeyManager;
+import com.strongroom.keys.Keyring;
+import com.strongroom.store.H2Database;
+import com.strongroom.store.MetadataStore;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -116,6 +128,55 @@ public final class LabAppliance implements AutoCloseable {
             serve.stop(Duration.ofSeconds(30));
         }
         serve();
+    }
+
+    /**
+     * A second organization with its own owner key ("*" scope). There is no API for organizations
+     * yet, so this does what an operator tool would: stops the server, opens the metadata database
+     * with the lab token's keys in this JVM, writes, and serves again.
+     */
+    public String addOrganization(String name) throws Exception {
+        return offline(s -> {
+            String organization = new Organizations(s.metadata()).create(name);
+            return s.apiKeys()
+                    .create(organization, name + " owner", Role.OWNER, Set.of("*"), true)
+                    .secret();
+        });
+    }
+
+    /** A key of the default organization with the given role and scopes (see {@link #addOrganization}). */
+    public String addApiKey(Role role, Set<String> scopes) throws Exception {
+        return offline(s -> {
+            Principal owner = s.apiKeys().authenticate(ownerKey).orElseThrow();
+            return s.apiKeys()
+                    .create(owner.organizationId(), "test " + role, role, scopes, true)
+                    .secret();
+        });
+    }
+
+    private record OfflineStores(MetadataStore metadata, ApiKeys apiKeys) {}
+
+    private interface OfflineWork {
+        String apply(OfflineStores stores) throws Exception;
+    }
+
+    private String offline(OfflineWork work) throws Exception {
+        serve.stop(Duration.ofSeconds(30));
+        Map<String, String> fullEnv = new HashMap<>(env);
+        fullEnv.put("STRONGROOM_HOME", home.toString());
+        StrongroomConfig cfg = StrongroomConfig.load(config, fullEnv);
+        String result;
+        try (H2Database keyring = OperatorStores.openKeyring(cfg);
+                KeyManager keys = KeyManager.create(new Keyring(keyring), OperatorStores.hsmSettings(cfg))) {
+            MetadataStore metadata = new MetadataStore(cfg.metadataFile());
+            keys.addListener(metadata);
+            if (!keys.unseal()) {
+                throw new AssertionError("lab keys unreachable: " + keys.sealedReason());
+            }
+            result = work.apply(new OfflineStores(metadata, new ApiKeys(metadata, keys)));
+        }
+        serve();
+        return result;
     }
 
     @Override
