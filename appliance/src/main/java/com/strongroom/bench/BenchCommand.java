@@ -1,5 +1,6 @@
 package com.strongroom.bench;
 
+import com.strongroom.ingest.ChunkingOptions;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -77,6 +78,13 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "0")
     int embeddingThreads;
 
+    @Option(
+            names = "--chunk-chars",
+            description = "Chunk size for --text, in characters (default: ${DEFAULT-VALUE}, the product's default;"
+                    + " overlap 15%%).",
+            defaultValue = "1000")
+    int chunkChars;
+
     @Option(names = "--work-dir", description = "Where to build the indexes (default: the system temp directory).")
     Path workDir;
 
@@ -96,7 +104,8 @@ public final class BenchCommand implements Callable<Integer> {
                 seed,
                 new BenchIndex.CacheSettings(pageCacheMib << 20, vectorCacheMib << 20, pageSizeKib << 10),
                 workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir")),
-                embeddingThreads);
+                embeddingThreads,
+                new ChunkingOptions(chunkChars, chunkChars * 15 / 100));
         Map<String, Object> report = new Benchmark(options, spec.commandLine().getErr()).run();
         spec.commandLine().getOut().println(Benchmark.json(report));
         spec.commandLine().getOut().flush();

@@ -1,5 +1,6 @@
 package com.strongroom.bench;
 
+import com.strongroom.ingest.ChunkingOptions;
 import java.nio.file.Path;
 
 /**
@@ -9,6 +10,7 @@ import java.nio.file.Path;
  * @param rounds measured passes over the queries per index, interleaved between the two indexes
  * @param segments segments both indexes are merged to before querying; 0 keeps what indexing left
  * @param workDir where both indexes are built (a fresh directory below it, removed afterwards)
+ * @param chunking how --text cuts Europarl lines (the product's defaults unless asked otherwise)
  */
 record BenchOptions(
         int vectors,
@@ -20,7 +22,8 @@ record BenchOptions(
         long seed,
         BenchIndex.CacheSettings cache,
         Path workDir,
-        int embeddingThreads) {
+        int embeddingThreads,
+        ChunkingOptions chunking) {
 
     BenchOptions {
         if (vectors < BenchIndex.K) {

