@@ -17,6 +17,7 @@ import com.strongroom.datasets.PurgeJob;
 import com.strongroom.documents.Document;
 import com.strongroom.documents.DocumentService;
 import com.strongroom.documents.DocumentStore;
+import com.strongroom.embedding.DedicatedThreadEmbeddingModel;
 import com.strongroom.embedding.EmbeddingModel;
 import com.strongroom.embedding.HttpEmbeddingModel;
 import com.strongroom.embedding.MiniLmEmbeddingModel;
@@ -189,7 +190,7 @@ public final class Appliance implements AutoCloseable {
             return new HttpEmbeddingModel(
                     e.baseUrl(), e.model(), e.dimensions(), e.apiKeyFile(), e.timeout(), e.batchSize());
         }
-        return MiniLmEmbeddingModel.load(e.batchSize(), e.threads());
+        return new DedicatedThreadEmbeddingModel(MiniLmEmbeddingModel.load(e.batchSize(), e.threads()));
     }
 
     public String url() {
