@@ -77,6 +77,7 @@ public final class ApiRoutes {
                                 s.search().defaultSpec().model(),
                                 s.webhooks()))
                 .register("/v1/webhooks", new WebhooksApi(s.webhooks(), auth, s.audit(), s.allowLoopbackWebhooks()))
+                .register("/v1/api-keys", new ApiKeysApi(s.apiKeys(), auth, s.audit(), idempotency))
                 .error(
                         ApiException.class,
                         (req, res, e) -> Json.error(res, e.status(), e.code(), e.getMessage(), e.details()))

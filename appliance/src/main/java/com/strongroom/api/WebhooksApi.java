@@ -47,7 +47,7 @@ final class WebhooksApi implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.ADMIN, "webhooks:write");
+        Principal p = auth.require(req, Role.ADMIN, "webhooks:manage");
         RequestBody body = RequestBody.read(req, Set.of("url", "events", "description"));
         String url = body.string("url", 1, 2000, true).orElse(null);
         if (url != null) {
@@ -111,7 +111,7 @@ final class WebhooksApi implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.ADMIN, "webhooks:read");
+        Principal p = auth.require(req, Role.ADMIN, "webhooks:manage");
         List<Map<String, Object>> items = webhooks.list(p.organizationId()).stream()
                 .map(WebhooksApi::json)
                 .toList();
@@ -126,7 +126,7 @@ final class WebhooksApi implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.ADMIN, "webhooks:read");
+        Principal p = auth.require(req, Role.ADMIN, "webhooks:manage");
         Webhook w = existing(p, req);
         Map<String, Object> body = json(w);
         body.put(
@@ -136,7 +136,7 @@ final class WebhooksApi implements HttpService {
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.ADMIN, "webhooks:write");
+        Principal p = auth.require(req, Role.ADMIN, "webhooks:manage");
         Webhook w = existing(p, req);
         webhooks.delete(p.organizationId(), w.id());
         record(req, res, p, "webhook.deleted", w.id());

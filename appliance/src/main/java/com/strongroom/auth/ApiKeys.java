@@ -18,8 +18,11 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -32,8 +35,11 @@ public final class ApiKeys {
     private static final Pattern FORMAT = Pattern.compile("sr_(live|test)_[0-9A-Za-z]{40,60}");
     private static final String INFO = "strongroom/api-key-hash/v1";
 
+    private static final long TOUCH_INTERVAL_MILLIS = 60_000;
+
     private final MetadataStore metadata;
     private final KeyManager keys;
+    private final Map<String, Long> lastTouched = new ConcurrentHashMap<>();
 
     public ApiKeys(MetadataStore metadata, KeyManager keys) {
         this.metadata = metadata;
@@ -45,14 +51,30 @@ public final class ApiKeys {
 
     public CreatedKey create(String organizationId, String name, Role role, Set<String> scopes, boolean live)
             throws SQLException {
+        return create(organizationId, name, role, scopes, live, null, null);
+    }
+
+    /**
+     * @param expiresAt null for a key that does not expire
+     * @param createdBy the actor id of whoever asked for it; null for the appliance itself
+     */
+    public CreatedKey create(
+            String organizationId,
+            String name,
+            Role role,
+            Set<String> scopes,
+            boolean live,
+            OffsetDateTime expiresAt,
+            String createdBy)
+            throws SQLException {
         String secret = "sr_" + (live ? "live" : "test") + "_" + Ids.base62(32);
         String id = Ids.create("key");
         VersionedKey hashKey = keys.primary(PURPOSE);
         byte[] hash = hash(hashKey.key().bytes(), secret);
         try (Connection c = metadata.db().connection();
-                PreparedStatement ps =
-                        c.prepareStatement("INSERT INTO api_key (id, organization_id, name, display_prefix, "
-                                + "hash, hash_key_version, role, scopes, created_at) VALUES (?,?,?,?,?,?,?,?,?)")) {
+                PreparedStatement ps = c.prepareStatement("INSERT INTO api_key (id, organization_id, name, "
+                        + "display_prefix, hash, hash_key_version, role, scopes, created_at, expires_at, created_by)"
+                        + " VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
             ps.setString(1, id);
             ps.setString(2, organizationId);
             ps.setString(3, name);
@@ -60,11 +82,108 @@ public final class ApiKeys {
             ps.setBytes(5, hash);
             ps.setInt(6, hashKey.version());
             ps.setString(7, role.name());
-            ps.setString(8, String.join(" ", scopes));
+            ps.setString(8, String.join(" ", new TreeSet<>(scopes)));
             ps.setObject(9, OffsetDateTime.now(ZoneOffset.UTC));
+            ps.setObject(10, expiresAt);
+            ps.setString(11, createdBy);
             ps.executeUpdate();
         }
         return new CreatedKey(id, secret);
+    }
+
+    private static final String COLUMNS = "id, organization_id, name, display_prefix, role, scopes, created_at, "
+            + "expires_at, last_used_at, revoked_at, created_by";
+
+    /** The organization's keys, revoked ones included, newest first. */
+    public List<ApiKey> list(String organizationId, int limit, int offset) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
+                        + " FROM api_key WHERE organization_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?")) {
+            ps.setString(1, organizationId);
+            ps.setInt(2, limit);
+            ps.setInt(3, offset);
+            List<ApiKey> keys = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(row(rs));
+                }
+            }
+            return keys;
+        }
+    }
+
+    public int count(String organizationId) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM api_key WHERE organization_id = ?")) {
+            ps.setString(1, organizationId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /** The key {@code id} if it belongs to {@code organizationId}. */
+    public Optional<ApiKey> find(String organizationId, String id) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT " + COLUMNS + " FROM api_key WHERE organization_id = ? AND id = ?")) {
+            ps.setString(1, organizationId);
+            ps.setString(2, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * Revokes the key at once: the next request with it is refused. Revoking a revoked key keeps
+     * the first revocation time.
+     */
+    public Optional<ApiKey> revoke(String organizationId, String id) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("UPDATE api_key SET revoked_at = ? "
+                        + "WHERE organization_id = ? AND id = ? AND revoked_at IS NULL")) {
+            ps.setObject(1, OffsetDateTime.now(ZoneOffset.UTC));
+            ps.setString(2, organizationId);
+            ps.setString(3, id);
+            ps.executeUpdate();
+        }
+        return find(organizationId, id);
+    }
+
+    private static ApiKey row(ResultSet rs) throws SQLException {
+        String scopes = rs.getString(6);
+        return new ApiKey(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                Role.valueOf(rs.getString(5)),
+                scopes.isBlank() ? Set.of() : new TreeSet<>(Arrays.asList(scopes.split(" "))),
+                rs.getObject(7, OffsetDateTime.class),
+                rs.getObject(8, OffsetDateTime.class),
+                rs.getObject(9, OffsetDateTime.class),
+                rs.getObject(10, OffsetDateTime.class),
+                rs.getString(11));
+    }
+
+    /** Records use at most once a minute per key: one write per request would dominate reads. */
+    private void touch(String id) {
+        long now = System.currentTimeMillis();
+        Long last = lastTouched.get(id);
+        if (last != null && now - last < TOUCH_INTERVAL_MILLIS) {
+            return;
+        }
+        lastTouched.put(id, now);
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("UPDATE api_key SET last_used_at = ? WHERE id = ?")) {
+            ps.setObject(1, OffsetDateTime.now(ZoneOffset.UTC));
+            ps.setString(2, id);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            // a missed usage time is not worth failing the request over
+        }
     }
 
     /** Empty for anything that is not a live, unrevoked, unexpired key. */
@@ -95,6 +214,7 @@ public final class ApiKeys {
                             return Optional.empty();
                         }
                         String scopes = rs.getString(4);
+                        touch(rs.getString(1));
                         return Optional.of(new Principal(
                                 rs.getString(1),
                                 rs.getString(2),
