@@ -28,21 +28,18 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * /v1/api-keys: create (secret shown once), list (with age warnings), get, revoke. Managing keys
- * needs the admin role and an unrestricted credential: a key limited to some scopes must not be
- * able to mint one without those limits.
+ * /v1/api-keys: create (secret shown once), list (with age warnings), get, revoke. Who may call
+ * them is {@link com.strongroom.auth.AccessPolicy}'s: an admin with an unrestricted credential.
  */
 final class ApiKeysApi implements HttpService {
     static final int MAX_EXPIRY_DAYS = 3650;
 
     private final ApiKeys apiKeys;
-    private final Authenticator auth;
     private final AuditLog audit;
     private final IdempotencyKeys idempotency;
 
-    ApiKeysApi(ApiKeys apiKeys, Authenticator auth, AuditLog audit, IdempotencyKeys idempotency) {
+    ApiKeysApi(ApiKeys apiKeys, AuditLog audit, IdempotencyKeys idempotency) {
         this.apiKeys = apiKeys;
-        this.auth = auth;
         this.audit = audit;
         this.idempotency = idempotency;
     }
@@ -55,12 +52,8 @@ final class ApiKeysApi implements HttpService {
                 .delete("/{id}", this::revoke);
     }
 
-    private Principal manager(ServerRequest req) {
-        return auth.require(req, Role.ADMIN, Scopes.ALL);
-    }
-
     private void create(ServerRequest req, ServerResponse res) throws SQLException, IOException {
-        Principal p = manager(req);
+        Principal p = AccessControl.caller(req);
         byte[] raw = RequestBody.bytes(req, RequestBody.MAX_JSON_BYTES);
         Optional<String> idemKey = IdempotencyKeys.key(req);
         byte[] requestHash = IdempotencyKeys.hash("POST", "/v1/api-keys", raw);
@@ -145,7 +138,7 @@ final class ApiKeysApi implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = manager(req);
+        Principal p = AccessControl.caller(req);
         Paging paging = Paging.of(req);
         List<Map<String, Object>> items = apiKeys.list(p.organizationId(), paging.limit(), paging.offset()).stream()
                 .map(ApiKeysApi::json)
@@ -164,12 +157,12 @@ final class ApiKeysApi implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = manager(req);
+        Principal p = AccessControl.caller(req);
         Json.send(res, Status.OK_200, json(existing(p, req)));
     }
 
     private void revoke(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = manager(req);
+        Principal p = AccessControl.caller(req);
         ApiKey key = existing(p, req);
         ApiKey revoked = apiKeys.revoke(p.organizationId(), key.id()).orElseThrow();
         if (!key.revoked()) {

@@ -61,23 +61,23 @@ public final class ApiRoutes {
                     }
                     chain.proceed();
                 })
+                .addFilter(new AccessControl(auth))
                 .register("/health", new HealthService(s.keys()))
                 .register("/v1/openapi.json", new OpenApiService())
-                .register("/v1/system/keys", new SystemKeysService(s.keys(), auth, s.audit(), s.crypto()))
+                .register("/v1/system/keys", new SystemKeysService(s.keys(), s.audit(), s.crypto()))
                 .register(
                         "/v1/datasets",
-                        new DatasetsApi(s.datasets(), s.search(), auth, s.audit(), idempotency, s.webhooks()),
+                        new DatasetsApi(s.datasets(), s.search(), s.audit(), idempotency, s.webhooks()),
                         new DocumentsApi(
                                 s.datasets(),
                                 s.documents(),
-                                auth,
                                 s.audit(),
                                 idempotency,
                                 s.maxDocumentBytes(),
                                 s.search().defaultSpec().model(),
                                 s.webhooks()))
-                .register("/v1/webhooks", new WebhooksApi(s.webhooks(), auth, s.audit(), s.allowLoopbackWebhooks()))
-                .register("/v1/api-keys", new ApiKeysApi(s.apiKeys(), auth, s.audit(), idempotency))
+                .register("/v1/webhooks", new WebhooksApi(s.webhooks(), s.audit(), s.allowLoopbackWebhooks()))
+                .register("/v1/api-keys", new ApiKeysApi(s.apiKeys(), s.audit(), idempotency))
                 .error(
                         ApiException.class,
                         (req, res, e) -> Json.error(res, e.status(), e.code(), e.getMessage(), e.details()))

@@ -2,13 +2,12 @@ package com.strongroom.api;
 
 import com.strongroom.auth.ApiKeys;
 import com.strongroom.auth.Principal;
-import com.strongroom.auth.Role;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import java.sql.SQLException;
 
-/** Resolves the caller from `Authorization: Bearer sr_…` and checks roles. */
+/** Resolves the caller from `Authorization: Bearer sr_…`; {@link AccessControl} decides what it may do. */
 public final class Authenticator {
     private final ApiKeys apiKeys;
 
@@ -31,30 +30,6 @@ public final class Authenticator {
         } catch (SQLException e) {
             throw new IllegalStateException("API key lookup failed", e);
         }
-    }
-
-    public Principal require(ServerRequest req, Role role) {
-        Principal principal = authenticate(req);
-        if (!principal.role().atLeast(role)) {
-            throw new ApiException(
-                    Status.FORBIDDEN_403,
-                    "insufficient_permissions",
-                    "This action needs the " + role.wireName() + " role or higher.");
-        }
-        return principal;
-    }
-
-    /** The caller, who must hold {@code role} (or higher) and {@code scope} (or the "*" scope). */
-    public Principal require(ServerRequest req, Role role, String scope) {
-        Principal principal = require(req, role);
-        if (!principal.scopes().contains("*") && !principal.scopes().contains(scope)) {
-            throw new ApiException(
-                    Status.FORBIDDEN_403,
-                    "insufficient_scope",
-                    "This API key lacks the scope " + scope + ".",
-                    java.util.Map.of("required_scope", scope));
-        }
-        return principal;
     }
 
     static String source(ServerRequest req) {

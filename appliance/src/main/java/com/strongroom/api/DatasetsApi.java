@@ -3,7 +3,6 @@ package com.strongroom.api;
 import com.strongroom.audit.AuditEvent;
 import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.Principal;
-import com.strongroom.auth.Role;
 import com.strongroom.datasets.Dataset;
 import com.strongroom.datasets.DatasetService;
 import com.strongroom.datasets.DatasetStore;
@@ -34,7 +33,6 @@ final class DatasetsApi implements HttpService {
 
     private final DatasetService datasets;
     private final DatasetSearch search;
-    private final Authenticator auth;
     private final AuditLog audit;
     private final IdempotencyKeys idempotency;
     private final Webhooks webhooks;
@@ -42,7 +40,6 @@ final class DatasetsApi implements HttpService {
     DatasetsApi(
             DatasetService datasets,
             DatasetSearch search,
-            Authenticator auth,
             AuditLog audit,
             IdempotencyKeys idempotency,
             Webhooks webhooks) {
@@ -50,7 +47,6 @@ final class DatasetsApi implements HttpService {
         this.webhooks = webhooks;
         this.datasets = datasets;
         this.search = search;
-        this.auth = auth;
         this.audit = audit;
     }
 
@@ -66,7 +62,7 @@ final class DatasetsApi implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) throws SQLException, IOException {
-        Principal p = auth.require(req, Role.DEVELOPER, "datasets:write");
+        Principal p = AccessControl.caller(req);
         byte[] raw = RequestBody.bytes(req, RequestBody.MAX_JSON_BYTES);
         Optional<String> idemKey = IdempotencyKeys.key(req);
         byte[] requestHash = IdempotencyKeys.hash("POST", "/v1/datasets", raw);
@@ -111,7 +107,7 @@ final class DatasetsApi implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.VIEWER, "datasets:read");
+        Principal p = AccessControl.caller(req);
         Paging paging = Paging.of(req);
         DatasetStore.Sort sort = sort(req);
         DatasetStore.Page page = datasets.list(p.organizationId(), sort, paging.limit(), paging.offset());
@@ -154,7 +150,7 @@ final class DatasetsApi implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) throws SQLException, IOException {
-        Principal p = auth.require(req, Role.VIEWER, "datasets:read");
+        Principal p = AccessControl.caller(req);
         Dataset d = existing(p, req);
         Map<String, Object> body = DatasetJson.of(d);
         body.put("chunk_count", search.chunkCount(d.id()));
@@ -162,7 +158,7 @@ final class DatasetsApi implements HttpService {
     }
 
     private void update(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.DEVELOPER, "datasets:write");
+        Principal p = AccessControl.caller(req);
         String id = req.path().pathParameters().get("id");
         RequestBody body = RequestBody.read(req, Set.of("name", "description", "metadata"));
         String name = body.string("name", 1, 200, false).orElse(null);
@@ -177,7 +173,7 @@ final class DatasetsApi implements HttpService {
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.ADMIN, "datasets:delete");
+        Principal p = AccessControl.caller(req);
         String id = req.path().pathParameters().get("id");
         Dataset d = datasets.delete(p.organizationId(), id).orElseThrow(() -> notFound(id));
         audit(req, res, p, "dataset.deleted", d.id());
@@ -198,7 +194,7 @@ final class DatasetsApi implements HttpService {
     }
 
     private void restore(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.ADMIN, "datasets:delete");
+        Principal p = AccessControl.caller(req);
         String id = req.path().pathParameters().get("id");
         Dataset d = datasets.restore(p.organizationId(), id)
                 .orElseThrow(() -> ApiException.notFound(
@@ -208,7 +204,7 @@ final class DatasetsApi implements HttpService {
     }
 
     private void query(ServerRequest req, ServerResponse res) throws SQLException, IOException {
-        Principal p = auth.require(req, Role.VIEWER, "datasets:read");
+        Principal p = AccessControl.caller(req);
         Dataset d = existing(p, req);
         RequestBody body = RequestBody.read(req, Set.of("query", "limit", "mode", "filters", "vector", "top_k"));
         SearchResult result = search.search(d.id(), searchRequest(body));

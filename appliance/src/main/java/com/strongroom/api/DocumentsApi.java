@@ -3,7 +3,6 @@ package com.strongroom.api;
 import com.strongroom.audit.AuditEvent;
 import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.Principal;
-import com.strongroom.auth.Role;
 import com.strongroom.datasets.Dataset;
 import com.strongroom.datasets.DatasetService;
 import com.strongroom.documents.Document;
@@ -33,7 +32,6 @@ import java.util.Set;
 final class DocumentsApi implements HttpService {
     private final DatasetService datasets;
     private final DocumentService documents;
-    private final Authenticator auth;
     private final AuditLog audit;
     private final long maxBytes;
     private final String builtinModel;
@@ -44,7 +42,6 @@ final class DocumentsApi implements HttpService {
     DocumentsApi(
             DatasetService datasets,
             DocumentService documents,
-            Authenticator auth,
             AuditLog audit,
             IdempotencyKeys idempotency,
             long maxBytes,
@@ -55,7 +52,6 @@ final class DocumentsApi implements HttpService {
         this.idempotency = idempotency;
         this.datasets = datasets;
         this.documents = documents;
-        this.auth = auth;
         this.audit = audit;
         this.maxBytes = maxBytes;
     }
@@ -74,7 +70,7 @@ final class DocumentsApi implements HttpService {
     }
 
     private void upload(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.DEVELOPER, "documents:write");
+        Principal p = AccessControl.caller(req);
         Dataset dataset = dataset(p, req);
         String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
         boolean multipart = MultipartForm.isMultipart(contentType);
@@ -193,7 +189,7 @@ final class DocumentsApi implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.VIEWER, "documents:read");
+        Principal p = AccessControl.caller(req);
         Dataset dataset = dataset(p, req);
         Paging paging = Paging.of(req);
         DocumentStore.Page page = documents.list(p.organizationId(), dataset.id(), paging.limit(), paging.offset());
@@ -216,12 +212,12 @@ final class DocumentsApi implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.VIEWER, "documents:read");
+        Principal p = AccessControl.caller(req);
         Json.send(res, Status.OK_200, json(existing(p, dataset(p, req), req)));
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws SQLException, IOException {
-        Principal p = auth.require(req, Role.DEVELOPER, "documents:delete");
+        Principal p = AccessControl.caller(req);
         Dataset dataset = dataset(p, req);
         Document d = existing(p, dataset, req);
         documents.delete(p.organizationId(), dataset.id(), d.id());

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.strongroom.audit.AuditEvent;
 import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.Principal;
-import com.strongroom.auth.Role;
 import com.strongroom.crypto.Fips;
 import com.strongroom.keys.DekRecord;
 import com.strongroom.keys.HsmException;
@@ -27,13 +26,11 @@ import org.bouncycastle.crypto.CryptoServicesRegistrar;
 /** GET /v1/system/keys and POST /v1/system/keys/rotate: owner and admin only, never key material. */
 final class SystemKeysService implements HttpService {
     private final KeyManager keys;
-    private final Authenticator auth;
     private final AuditLog audit;
     private final Fips.NativeStatus crypto;
 
-    SystemKeysService(KeyManager keys, Authenticator auth, AuditLog audit, Fips.NativeStatus crypto) {
+    SystemKeysService(KeyManager keys, AuditLog audit, Fips.NativeStatus crypto) {
         this.keys = keys;
-        this.auth = auth;
         this.audit = audit;
         this.crypto = crypto;
     }
@@ -44,7 +41,7 @@ final class SystemKeysService implements HttpService {
     }
 
     private void status(ServerRequest req, ServerResponse res) throws SQLException {
-        auth.require(req, Role.ADMIN);
+        AccessControl.caller(req);
         KeyStatus status = keys.status();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("state", status.state().name());
@@ -84,7 +81,7 @@ final class SystemKeysService implements HttpService {
 
     /** Body: {"kek_label": "new-label"} re-wraps under a new KEK; {"dek_purpose": "p"} starts a new DEK version. */
     private void rotate(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal who = auth.require(req, Role.ADMIN);
+        Principal who = AccessControl.caller(req);
         JsonNode body;
         try {
             body = Json.MAPPER.readTree(req.content().as(byte[].class));

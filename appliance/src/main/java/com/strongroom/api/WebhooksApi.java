@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.strongroom.audit.AuditEvent;
 import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.Principal;
-import com.strongroom.auth.Role;
 import com.strongroom.webhooks.Delivery;
 import com.strongroom.webhooks.Webhook;
 import com.strongroom.webhooks.Webhooks;
@@ -27,13 +26,11 @@ import java.util.Set;
 /** /v1/webhooks: create (secret shown once), list, get with its delivery log, delete. */
 final class WebhooksApi implements HttpService {
     private final Webhooks webhooks;
-    private final Authenticator auth;
     private final AuditLog audit;
     private final boolean allowLoopbackHttp;
 
-    WebhooksApi(Webhooks webhooks, Authenticator auth, AuditLog audit, boolean allowLoopbackHttp) {
+    WebhooksApi(Webhooks webhooks, AuditLog audit, boolean allowLoopbackHttp) {
         this.webhooks = webhooks;
-        this.auth = auth;
         this.audit = audit;
         this.allowLoopbackHttp = allowLoopbackHttp;
     }
@@ -47,7 +44,7 @@ final class WebhooksApi implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.ADMIN, "webhooks:manage");
+        Principal p = AccessControl.caller(req);
         RequestBody body = RequestBody.read(req, Set.of("url", "events", "description"));
         String url = body.string("url", 1, 2000, true).orElse(null);
         if (url != null) {
@@ -111,7 +108,7 @@ final class WebhooksApi implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.ADMIN, "webhooks:manage");
+        Principal p = AccessControl.caller(req);
         List<Map<String, Object>> items = webhooks.list(p.organizationId()).stream()
                 .map(WebhooksApi::json)
                 .toList();
@@ -126,7 +123,7 @@ final class WebhooksApi implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.ADMIN, "webhooks:manage");
+        Principal p = AccessControl.caller(req);
         Webhook w = existing(p, req);
         Map<String, Object> body = json(w);
         body.put(
@@ -136,7 +133,7 @@ final class WebhooksApi implements HttpService {
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws SQLException {
-        Principal p = auth.require(req, Role.ADMIN, "webhooks:manage");
+        Principal p = AccessControl.caller(req);
         Webhook w = existing(p, req);
         webhooks.delete(p.organizationId(), w.id());
         record(req, res, p, "webhook.deleted", w.id());

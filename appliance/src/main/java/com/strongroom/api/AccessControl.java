@@ -1,0 +1,80 @@
+package com.strongroom.api;
+
+import com.strongroom.auth.AccessPolicy;
+import com.strongroom.auth.AccessRule;
+import com.strongroom.auth.Principal;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerRequest;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Applies {@link AccessPolicy} to every /v1/ request before any handler runs: authenticates the
+ * caller (401), checks role and scope (403), and leaves the caller in the request context for the
+ * handler. Routes the policy does not know fall through to routing's own 404 or 405.
+ */
+final class AccessControl implements Filter {
+    private final Authenticator authenticator;
+
+    AccessControl(Authenticator authenticator) {
+        this.authenticator = authenticator;
+    }
+
+    /** The caller the filter admitted; handlers of policy routes call this instead of checking again. */
+    static Principal caller(ServerRequest req) {
+        return req.context()
+                .get(Principal.class)
+                .orElseThrow(() -> new IllegalStateException("no access rule admitted this request: add "
+                        + req.prologue().method().text() + " " + req.path().path() + " to AccessPolicy"));
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String path = req.path().path();
+        String method = req.prologue().method().text();
+        if (!path.startsWith("/v1/") || AccessPolicy.isPublic(method, path)) {
+            chain.proceed();
+            return;
+        }
+        Optional<AccessRule> rule = AccessPolicy.ruleFor(method, path);
+        if (rule.isEmpty()) {
+            chain.proceed();
+            return;
+        }
+        Principal principal;
+        try {
+            principal = authenticator.authenticate(req);
+        } catch (ApiException e) {
+            Json.error(res, e.status(), e.code(), e.getMessage(), e.details());
+            return;
+        }
+        AccessRule.Denial denial = rule.get().check(principal);
+        if (denial == AccessRule.Denial.ROLE) {
+            Json.error(
+                    res,
+                    Status.FORBIDDEN_403,
+                    "insufficient_permissions",
+                    "This action needs the " + rule.get().role().wireName() + " role or higher.",
+                    Map.of("required_role", rule.get().role().wireName()));
+            return;
+        }
+        if (denial == AccessRule.Denial.SCOPE) {
+            String scope = rule.get().scope();
+            Json.error(
+                    res,
+                    Status.FORBIDDEN_403,
+                    "insufficient_scope",
+                    scope.equals("*")
+                            ? "This action needs an unrestricted credential (scope *)."
+                            : "This API key lacks the scope " + scope + ".",
+                    Map.of("required_scope", scope));
+            return;
+        }
+        req.context().register(principal);
+        chain.proceed();
+    }
+}
