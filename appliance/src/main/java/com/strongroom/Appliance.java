@@ -174,7 +174,7 @@ public final class Appliance implements AutoCloseable {
                                 config.documents().maxBytes(),
                                 webhooks,
                                 config.webhooks().allowLoopbackHttp(),
-                                config.server().rateLimitPerMinute(),
+                                config.server().limits(),
                                 config.server().corsOrigins())));
 
         keys.unseal();

@@ -19,9 +19,11 @@ import java.util.Optional;
  */
 final class AccessControl implements Filter {
     private final Authenticator authenticator;
+    private final AuthFailures authFailures;
 
-    AccessControl(Authenticator authenticator) {
+    AccessControl(Authenticator authenticator, AuthFailures authFailures) {
         this.authenticator = authenticator;
+        this.authFailures = authFailures;
     }
 
     /** The caller the filter admitted; handlers of policy routes call this instead of checking again. */
@@ -49,6 +51,10 @@ final class AccessControl implements Filter {
         try {
             principal = authenticator.authenticate(req);
         } catch (ApiException e) {
+            if (req.headers().contains(io.helidon.http.HeaderNames.AUTHORIZATION)) {
+                // a wrong key, not a client that forgot one: that is what guessing looks like
+                authFailures.record(req.remotePeer().host());
+            }
             Json.error(res, e.status(), e.code(), e.getMessage(), e.details());
             return;
         }

@@ -2,6 +2,7 @@ package com.strongroom.api;
 
 import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.ApiKeys;
+import com.strongroom.config.StrongroomConfig;
 import com.strongroom.crypto.Fips;
 import com.strongroom.datasets.DatasetService;
 import com.strongroom.datasets.DuplicateNameException;
@@ -41,18 +42,21 @@ public final class ApiRoutes {
             long maxDocumentBytes,
             Webhooks webhooks,
             boolean allowLoopbackWebhooks,
-            long rateLimitPerMinute,
+            StrongroomConfig.RateLimits limits,
             List<String> corsOrigins) {}
 
     private ApiRoutes() {}
 
     public static void routing(HttpRouting.Builder routing, Services s) {
         Authenticator auth = new Authenticator(s.apiKeys());
+        StrongroomConfig.RateLimits limits = s.limits();
+        AuthFailures authFailures =
+                new AuthFailures(limits.authFailures(), limits.authFailureWindow(), limits.authBlock());
         IdempotencyKeys idempotency = new IdempotencyKeys(s.metadata());
         routing.addFilter(new RequestIds())
                 .addFilter(new SecurityHeaders())
                 .addFilter(new Cors(s.corsOrigins()))
-                .addFilter(new RateLimits(s.rateLimitPerMinute()))
+                .addFilter(new RateLimits(limits.perKeyPerHour(), limits.perAddressPerHour(), authFailures))
                 .addFilter((chain, req, res) -> {
                     // Data endpoints answer 503 while sealed, before any handler touches data.
                     if (req.path().path().startsWith("/v1/") && s.keys().state() != SealState.UNSEALED) {
@@ -61,7 +65,7 @@ public final class ApiRoutes {
                     }
                     chain.proceed();
                 })
-                .addFilter(new AccessControl(auth))
+                .addFilter(new AccessControl(auth, authFailures))
                 .register("/health", new HealthService(s.keys()))
                 .register("/v1/openapi.json", new OpenApiService())
                 .register("/v1/system/keys", new SystemKeysService(s.keys(), s.audit(), s.crypto()))

@@ -17,68 +17,117 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Token buckets per caller on /v1/: one per API key (identified by a keyed hash of the presented
- * token, never the token itself) or per address when no key is sent. Every answer carries
- * X-RateLimit-Limit, -Remaining and -Reset; an empty bucket answers 429 with Retry-After.
+ * Token buckets on /v1/ (bucket4j): one per API key (identified by a keyed hash of the presented
+ * token, never the token itself) and one per client address, whatever key it sends; and the block
+ * of an address after repeated failed authentications ({@link AuthFailures}). Every answer
+ * carries X-RateLimit-Limit, -Remaining and -Reset of the key's bucket (the address's without a
+ * key); an empty bucket or a blocked address answers 429 with Retry-After.
  */
 final class RateLimits implements Filter {
-    /** Beyond this many callers the table starts over rather than growing without bound. */
+    /** Beyond this many callers a table starts over rather than growing without bound. */
     private static final int MAX_CALLERS = 100_000;
 
     private static final byte[] KEY = "strongroom/rate-limit-caller".getBytes(StandardCharsets.US_ASCII);
 
-    private final long perMinute;
-    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final long perKeyPerHour;
+    private final long perAddressPerHour;
+    private final AuthFailures authFailures;
+    private final Map<String, Bucket> keyBuckets = new ConcurrentHashMap<>();
+    private final Map<String, Bucket> addressBuckets = new ConcurrentHashMap<>();
 
-    RateLimits(long perMinute) {
-        this.perMinute = perMinute;
+    RateLimits(long perKeyPerHour, long perAddressPerHour, AuthFailures authFailures) {
+        this.perKeyPerHour = perKeyPerHour;
+        this.perAddressPerHour = perAddressPerHour;
+        this.authFailures = authFailures;
     }
 
-    /** Takes one request from {@code caller}'s bucket. */
-    ConsumptionProbe take(String caller) {
+    /** Takes one request from the bucket of API key {@code caller}. */
+    ConsumptionProbe takeForKey(String caller) {
+        return take(keyBuckets, caller, perKeyPerHour);
+    }
+
+    ConsumptionProbe takeForAddress(String address) {
+        return take(addressBuckets, address, perAddressPerHour);
+    }
+
+    private static ConsumptionProbe take(Map<String, Bucket> buckets, String caller, long perHour) {
         if (buckets.size() > MAX_CALLERS) {
             buckets.clear();
         }
         Bucket bucket = buckets.computeIfAbsent(caller, c -> Bucket.builder()
                 .addLimit(Bandwidth.builder()
-                        .capacity(perMinute)
-                        .refillGreedy(perMinute, Duration.ofMinutes(1))
+                        .capacity(perHour)
+                        .refillGreedy(perHour, Duration.ofHours(1))
                         .build())
                 .build());
         return bucket.tryConsumeAndReturnRemaining(1);
     }
 
-    static String caller(RoutingRequest req) {
+    static String keyOf(RoutingRequest req) {
         String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
-        if (auth != null) {
-            return "key:" + HexFormat.of().formatHex(Hmac.sha256(KEY, auth.getBytes(StandardCharsets.UTF_8)), 0, 16);
+        if (auth == null) {
+            return null;
         }
-        return "ip:" + req.remotePeer().host();
+        return HexFormat.of().formatHex(Hmac.sha256(KEY, auth.getBytes(StandardCharsets.UTF_8)), 0, 16);
     }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        if (perMinute <= 0 || !req.path().path().startsWith("/v1/")) {
+        if (!req.path().path().startsWith("/v1/")) {
             chain.proceed();
             return;
         }
-        ConsumptionProbe probe = take(caller(req));
-        res.header(HeaderNames.create("X-RateLimit-Limit"), Long.toString(perMinute));
+        String address = req.remotePeer().host();
+        long blocked = authFailures.blockedForSeconds(address);
+        if (blocked > 0) {
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(blocked));
+            Json.error(
+                    res,
+                    Status.TOO_MANY_REQUESTS_429,
+                    "too_many_failed_authentications",
+                    "Too many requests with an invalid API key came from this address; retry in " + blocked + " s.",
+                    null);
+            return;
+        }
+        if (perAddressPerHour > 0) {
+            ConsumptionProbe probe = takeForAddress(address);
+            if (!probe.isConsumed()) {
+                refuse(res, probe, perAddressPerHour, "this address");
+                return;
+            }
+            if (perKeyPerHour <= 0 || keyOf(req) == null) {
+                headers(res, probe, perAddressPerHour);
+            }
+        }
+        String key = keyOf(req);
+        if (perKeyPerHour > 0 && key != null) {
+            ConsumptionProbe probe = takeForKey(key);
+            headers(res, probe, perKeyPerHour);
+            if (!probe.isConsumed()) {
+                refuse(res, probe, perKeyPerHour, "this API key");
+                return;
+            }
+        }
+        chain.proceed();
+    }
+
+    private static void headers(RoutingResponse res, ConsumptionProbe probe, long limit) {
+        res.header(HeaderNames.create("X-RateLimit-Limit"), Long.toString(limit));
         res.header(HeaderNames.create("X-RateLimit-Remaining"), Long.toString(probe.getRemainingTokens()));
         res.header(
                 HeaderNames.create("X-RateLimit-Reset"),
                 Long.toString(Math.ceilDiv(probe.getNanosToWaitForReset(), 1_000_000_000L)));
-        if (!probe.isConsumed()) {
-            long retry = Math.max(1, Math.ceilDiv(probe.getNanosToWaitForRefill(), 1_000_000_000L));
-            res.header(HeaderNames.RETRY_AFTER, Long.toString(retry));
-            Json.error(
-                    res,
-                    Status.TOO_MANY_REQUESTS_429,
-                    "rate_limit_exceeded",
-                    "Too many requests: " + perMinute + " a minute are allowed; retry in " + retry + " s.",
-                    null);
-            return;
-        }
-        chain.proceed();
+    }
+
+    private static void refuse(RoutingResponse res, ConsumptionProbe probe, long limit, String who) {
+        headers(res, probe, limit);
+        long retry = Math.max(1, Math.ceilDiv(probe.getNanosToWaitForRefill(), 1_000_000_000L));
+        res.header(HeaderNames.RETRY_AFTER, Long.toString(retry));
+        Json.error(
+                res,
+                Status.TOO_MANY_REQUESTS_429,
+                "rate_limit_exceeded",
+                "Too many requests from " + who + ": " + limit + " an hour are allowed; retry in " + retry + " s.",
+                null);
     }
 }

@@ -25,7 +25,8 @@ public record StrongroomConfig(
         Webhooks webhooks) {
 
     /**
-     * @param rateLimitPerMinute requests per minute per API key (or address); 0 turns limits off
+     * @param limits requests an API key and a client address may make, and how repeated failed
+     *     sign-ins block an address
      * @param corsOrigins browser origins allowed to call the API cross-site; empty = none
      */
     public record Server(
@@ -34,8 +35,21 @@ public record StrongroomConfig(
             int httpPort,
             Path tlsDir,
             List<String> hostNames,
-            int rateLimitPerMinute,
+            RateLimits limits,
             List<String> corsOrigins) {}
+
+    /**
+     * @param perKeyPerHour requests per API key an hour on /v1/; 0 = no limit
+     * @param perAddressPerHour requests per client address an hour on /v1/, keys or not; 0 = no limit
+     * @param authFailures failed authentications an address may make within {@code authFailureWindow}
+     *     before it is blocked for {@code authBlock}; 0 = never block
+     */
+    public record RateLimits(
+            int perKeyPerHour,
+            int perAddressPerHour,
+            int authFailures,
+            Duration authFailureWindow,
+            Duration authBlock) {}
 
     /** The PIN is only ever a path to a file (or a systemd credential), never a value. */
     public record Hsm(
@@ -98,7 +112,12 @@ public record StrongroomConfig(
                 r.port("server.http-port", "STRONGROOM_HTTP_PORT", -1),
                 r.path("server.tls-dir", null, home),
                 r.strings("server.host-names").isEmpty() ? List.of("localhost", host) : r.strings("server.host-names"),
-                r.integer("server.rate-limit-per-minute", 0, 1_000_000),
+                new RateLimits(
+                        r.integer("server.rate-limit-per-hour", 0, 100_000_000),
+                        r.integer("server.address-rate-limit-per-hour", 0, 100_000_000),
+                        r.integer("server.auth-failures-before-block", 0, 1_000_000),
+                        r.duration("server.auth-failure-window", Duration.ofSeconds(1), Duration.ofDays(1)),
+                        r.duration("server.auth-block", Duration.ofSeconds(1), Duration.ofDays(7))),
                 origins(r.strings("server.cors-origins")));
 
         String pinCredential = r.string("hsm.pin-credential").orElse(null);
