@@ -11,6 +11,9 @@ import com.strongroom.embedding.EmbeddingException;
 import com.strongroom.keys.KeyManager;
 import com.strongroom.keys.SealState;
 import com.strongroom.keys.SealedException;
+import com.strongroom.mcp.McpServer;
+import com.strongroom.mcp.McpSessions;
+import com.strongroom.mcp.McpTools;
 import com.strongroom.search.DatasetSearch;
 import com.strongroom.search.InvalidSearchException;
 import com.strongroom.search.UnknownDatasetException;
@@ -20,6 +23,7 @@ import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -82,6 +86,14 @@ public final class ApiRoutes {
                                 s.webhooks()))
                 .register("/v1/webhooks", new WebhooksApi(s.webhooks(), s.audit(), s.allowLoopbackWebhooks()))
                 .register("/v1/api-keys", new ApiKeysApi(s.apiKeys(), s.audit(), idempotency))
+                .register(
+                        "/v1/mcp",
+                        new McpApi(
+                                new McpServer(
+                                        new McpTools(s.datasets(), s.search()), new McpSessions(Clock.systemUTC())),
+                                s.datasets(),
+                                s.search(),
+                                s.corsOrigins()))
                 .error(
                         ApiException.class,
                         (req, res, e) -> Json.error(res, e.status(), e.code(), e.getMessage(), e.details()))

@@ -8,9 +8,6 @@ import com.strongroom.datasets.DatasetService;
 import com.strongroom.datasets.DatasetStore;
 import com.strongroom.search.DatasetSearch;
 import com.strongroom.search.EmbeddingSpec;
-import com.strongroom.search.SearchHit;
-import com.strongroom.search.SearchMode;
-import com.strongroom.search.SearchRequest;
 import com.strongroom.search.SearchResult;
 import com.strongroom.webhooks.Webhooks;
 import io.helidon.http.Status;
@@ -206,42 +203,9 @@ final class DatasetsApi implements HttpService {
     private void query(ServerRequest req, ServerResponse res) throws SQLException, IOException {
         Principal p = AccessControl.caller(req);
         Dataset d = existing(p, req);
-        RequestBody body = RequestBody.read(req, Set.of("query", "limit", "mode", "filters", "vector", "top_k"));
-        SearchResult result = search.search(d.id(), searchRequest(body));
-        Json.send(res, Status.OK_200, results(result));
-    }
-
-    /** The shared reading of {query, limit|top_k, mode, filters, vector}. */
-    static SearchRequest searchRequest(RequestBody body) {
-        String query = body.string("query", 1, 10_000, false).orElse(null);
-        int limit = body.integer(
-                "limit",
-                1,
-                SearchRequest.MAX_LIMIT,
-                body.integer("top_k", 1, SearchRequest.MAX_LIMIT, SearchRequest.DEFAULT_LIMIT));
-        String mode = body.string("mode", 1, 20, false).orElse(null);
-        Map<String, Object> filters = body.object("filters", METADATA_MAX_BYTES);
-        float[] vector = body.floats("vector", EmbeddingSpec.MAX_DIMENSIONS);
-        body.validate();
-        return new SearchRequest(query, vector, SearchMode.parse(mode), filters, limit);
-    }
-
-    static Map<String, Object> results(SearchResult result) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("results", result.hits().stream().map(DatasetsApi::hit).toList());
-        body.put("mode", result.mode().wireName());
-        body.put("query_time_ms", Math.round(result.queryTimeMs() * 100) / 100.0);
-        return body;
-    }
-
-    private static Map<String, Object> hit(SearchHit h) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("chunk_id", h.chunkId());
-        m.put("document_id", h.documentId());
-        m.put("content", h.content());
-        m.put("score", h.score());
-        m.put("metadata", h.metadata());
-        return m;
+        RequestBody body = RequestBody.read(req, QueryJson.FIELDS);
+        SearchResult result = search.search(d.id(), QueryJson.request(body));
+        Json.send(res, Status.OK_200, QueryJson.results(result));
     }
 
     private void audit(ServerRequest req, ServerResponse res, Principal p, String action, String target) {

@@ -58,7 +58,7 @@ public final class RequestBody {
                 "The request body is larger than " + (max >= 1 << 20 ? max / (1 << 20) + " MiB." : max + " bytes."));
     }
 
-    static RequestBody parse(byte[] bytes, Set<String> allowed) {
+    public static RequestBody parse(byte[] bytes, Set<String> allowed) {
         JsonNode node;
         try {
             node = bytes.length == 0 ? null : Json.MAPPER.readTree(bytes);

@@ -41,6 +41,10 @@ public final class AccessPolicy {
             new AccessRule("GET", "/v1/api-keys", ADMIN, Scopes.ALL),
             new AccessRule("GET", "/v1/api-keys/{id}", ADMIN, Scopes.ALL),
             new AccessRule("DELETE", "/v1/api-keys/{id}", ADMIN, Scopes.ALL),
+            new AccessRule("POST", "/v1/mcp", VIEWER, "mcp:query"),
+            new AccessRule("GET", "/v1/mcp", VIEWER, "mcp:query"),
+            new AccessRule("DELETE", "/v1/mcp", VIEWER, "mcp:query"),
+            new AccessRule("POST", "/v1/mcp/query", VIEWER, "mcp:query"),
             new AccessRule("GET", "/v1/system/keys", ADMIN, Scopes.ALL),
             new AccessRule("POST", "/v1/system/keys/rotate", ADMIN, Scopes.ALL));
 

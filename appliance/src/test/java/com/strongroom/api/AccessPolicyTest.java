@@ -48,6 +48,10 @@ class AccessPolicyTest {
             GET /v1/api-keys admin *
             GET /v1/api-keys/{id} admin *
             DELETE /v1/api-keys/{id} admin *
+            POST /v1/mcp viewer mcp:query
+            GET /v1/mcp viewer mcp:query
+            DELETE /v1/mcp viewer mcp:query
+            POST /v1/mcp/query viewer mcp:query
             GET /v1/system/keys admin *
             POST /v1/system/keys/rotate admin *
             """;

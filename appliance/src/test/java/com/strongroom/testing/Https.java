@@ -18,6 +18,7 @@ import javax.net.ssl.TrustManagerFactory;
 /** An HTTPS client that trusts exactly the appliance's certificate, with host name checks on. */
 public final class Https {
     private final HttpClient client;
+    private final SSLContext ssl;
     private final String base;
 
     public Https(Path certificatePem, int port) throws Exception {
@@ -30,7 +31,7 @@ public final class Https {
         trust.setCertificateEntry("strongroom", cert);
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
-        SSLContext ssl = SSLContext.getInstance("TLS");
+        this.ssl = SSLContext.getInstance("TLS");
         ssl.init(null, tmf.getTrustManagers(), null);
         SSLParameters params = new SSLParameters();
         params.setProtocols(new String[] {"TLSv1.3"});
@@ -41,6 +42,15 @@ public final class Https {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
         this.base = "https://127.0.0.1:" + port;
+    }
+
+    /** Trusts exactly the appliance's certificate: for other clients of the same server (e.g. the MCP SDK). */
+    public SSLContext sslContext() {
+        return ssl;
+    }
+
+    public HttpClient client() {
+        return client;
     }
 
     public HttpResponse<String> get(String path, String apiKey) throws Exception {
