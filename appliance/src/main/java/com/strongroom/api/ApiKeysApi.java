@@ -1,7 +1,6 @@
 package com.strongroom.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.strongroom.audit.AuditEvent;
 import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.ApiKey;
 import com.strongroom.auth.ApiKeys;
@@ -16,14 +15,12 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -55,17 +52,9 @@ final class ApiKeysApi implements HttpService {
     private void create(ServerRequest req, ServerResponse res) throws SQLException, IOException {
         Principal p = AccessControl.caller(req);
         byte[] raw = RequestBody.bytes(req, RequestBody.MAX_JSON_BYTES);
-        Optional<String> idemKey = IdempotencyKeys.key(req);
-        byte[] requestHash = IdempotencyKeys.hash("POST", "/v1/api-keys", raw);
-        if (idemKey.isPresent()) {
-            Optional<IdempotencyKeys.Stored> stored =
-                    idempotency.replay(p.organizationId(), idemKey.get(), requestHash);
-            if (stored.isPresent()) {
-                // the secret is never stored, so a retry gets the key without it
-                Json.sendText(
-                        res, Status.create(stored.get().status()), stored.get().response());
-                return;
-            }
+        IdempotencyKeys.Attempt attempt = idempotency.attempt(p.organizationId(), req, "/v1/api-keys", raw);
+        if (attempt.replayed(res)) {
+            return; // the secret is never stored, so a retry gets the key without it
         }
         RequestBody body = RequestBody.parse(raw, Set.of("name", "role", "scopes", "expires_in_days", "environment"));
         String name = body.string("name", 1, 200, true).orElse(null);
@@ -84,11 +73,9 @@ final class ApiKeysApi implements HttpService {
         ApiKey key = apiKeys.find(p.organizationId(), created.id()).orElseThrow();
         record(req, res, p, "api_key.created", key.id(), "role " + role.wireName() + ", scopes " + scopes);
         Map<String, Object> withoutSecret = json(key);
-        if (idemKey.isPresent()) {
-            Map<String, Object> replay = new LinkedHashMap<>(withoutSecret);
-            replay.put("key", null);
-            idempotency.save(p.organizationId(), idemKey.get(), requestHash, 201, Json.write(replay));
-        }
+        Map<String, Object> replay = new LinkedHashMap<>(withoutSecret);
+        replay.put("key", null);
+        attempt.remember(201, Json.write(replay));
         Map<String, Object> answer = new LinkedHashMap<>(withoutSecret);
         answer.put("key", created.secret());
         Json.send(res, Status.CREATED_201, answer);
@@ -198,15 +185,6 @@ final class ApiKeysApi implements HttpService {
 
     private void record(
             ServerRequest req, ServerResponse res, Principal p, String action, String target, String detail) {
-        audit.record(new AuditEvent(
-                Instant.now(),
-                p.actorId(),
-                p.organizationId(),
-                action,
-                target,
-                Authenticator.source(req),
-                AuditEvent.Outcome.SUCCESS,
-                RequestIds.of(res),
-                detail));
+        audit.record(RequestAudit.success(req, res, p, action, target, detail));
     }
 }

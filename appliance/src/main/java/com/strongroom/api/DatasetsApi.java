@@ -1,6 +1,5 @@
 package com.strongroom.api;
 
-import com.strongroom.audit.AuditEvent;
 import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.Principal;
 import com.strongroom.datasets.Dataset;
@@ -17,11 +16,9 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /** /v1/datasets: create, list, get, update, soft delete, restore, and query. */
@@ -61,16 +58,9 @@ final class DatasetsApi implements HttpService {
     private void create(ServerRequest req, ServerResponse res) throws SQLException, IOException {
         Principal p = AccessControl.caller(req);
         byte[] raw = RequestBody.bytes(req, RequestBody.MAX_JSON_BYTES);
-        Optional<String> idemKey = IdempotencyKeys.key(req);
-        byte[] requestHash = IdempotencyKeys.hash("POST", "/v1/datasets", raw);
-        if (idemKey.isPresent()) {
-            Optional<IdempotencyKeys.Stored> stored =
-                    idempotency.replay(p.organizationId(), idemKey.get(), requestHash);
-            if (stored.isPresent()) {
-                Json.sendText(
-                        res, Status.create(stored.get().status()), stored.get().response());
-                return;
-            }
+        IdempotencyKeys.Attempt attempt = idempotency.attempt(p.organizationId(), req, "/v1/datasets", raw);
+        if (attempt.replayed(res)) {
+            return;
         }
         RequestBody body = RequestBody.parse(
                 raw, Set.of("name", "description", "metadata", "embedding_model", "embedding_dimensions"));
@@ -97,9 +87,7 @@ final class DatasetsApi implements HttpService {
         audit(req, res, p, "dataset.created", d.id());
         webhooks.publish(p.organizationId(), "dataset.created", Map.of("dataset_id", d.id(), "name", d.name()));
         String answer = Json.write(DatasetJson.of(d));
-        if (idemKey.isPresent()) {
-            idempotency.save(p.organizationId(), idemKey.get(), requestHash, 201, answer);
-        }
+        attempt.remember(201, answer);
         Json.sendText(res, Status.CREATED_201, answer);
     }
 
@@ -209,15 +197,6 @@ final class DatasetsApi implements HttpService {
     }
 
     private void audit(ServerRequest req, ServerResponse res, Principal p, String action, String target) {
-        audit.record(new AuditEvent(
-                Instant.now(),
-                p.actorId(),
-                p.organizationId(),
-                action,
-                target,
-                Authenticator.source(req),
-                AuditEvent.Outcome.SUCCESS,
-                RequestIds.of(res),
-                null));
+        audit.record(RequestAudit.success(req, res, p, action, target, null));
     }
 }

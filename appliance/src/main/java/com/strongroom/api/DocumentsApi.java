@@ -1,6 +1,5 @@
 package com.strongroom.api;
 
-import com.strongroom.audit.AuditEvent;
 import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.Principal;
 import com.strongroom.datasets.Dataset;
@@ -21,11 +20,9 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /** /v1/datasets/{id}/documents: upload (JSON or multipart), list, get, delete. */
@@ -82,16 +79,10 @@ final class DocumentsApi implements HttpService {
         } catch (ApiException e) {
             throw e.status() == Status.REQUEST_ENTITY_TOO_LARGE_413 ? tooLarge() : e;
         }
-        Optional<String> idemKey = IdempotencyKeys.key(req);
-        byte[] requestHash = IdempotencyKeys.hash("POST", "/v1/datasets/" + dataset.id() + "/documents", raw);
-        if (idemKey.isPresent()) {
-            Optional<IdempotencyKeys.Stored> stored =
-                    idempotency.replay(p.organizationId(), idemKey.get(), requestHash);
-            if (stored.isPresent()) {
-                Json.sendText(
-                        res, Status.create(stored.get().status()), stored.get().response());
-                return;
-            }
+        IdempotencyKeys.Attempt attempt =
+                idempotency.attempt(p.organizationId(), req, "/v1/datasets/" + dataset.id() + "/documents", raw);
+        if (attempt.replayed(res)) {
+            return;
         }
         DocumentService.Upload upload = multipart ? multipart(raw, contentType) : json(raw, dataset);
         if (upload.content().length > maxBytes) {
@@ -109,24 +100,14 @@ final class DocumentsApi implements HttpService {
         DocumentService.Upload typed =
                 new DocumentService.Upload(upload.filename(), mediaType, upload.content(), upload.metadata());
         Document d = documents.submit(p.organizationId(), dataset.id(), typed);
-        audit.record(new AuditEvent(
-                Instant.now(),
-                p.actorId(),
-                p.organizationId(),
-                "document.uploaded",
-                d.id(),
-                Authenticator.source(req),
-                AuditEvent.Outcome.SUCCESS,
-                RequestIds.of(res),
-                "dataset " + dataset.id() + ", " + d.sizeBytes() + " bytes"));
+        audit.record(RequestAudit.success(
+                req, res, p, "document.uploaded", d.id(), "dataset " + dataset.id() + ", " + d.sizeBytes() + " bytes"));
         webhooks.publish(
                 p.organizationId(),
                 "document.uploaded",
                 Map.of("document_id", d.id(), "dataset_id", dataset.id(), "size_bytes", d.sizeBytes()));
         String answer = Json.write(json(d));
-        if (idemKey.isPresent()) {
-            idempotency.save(p.organizationId(), idemKey.get(), requestHash, 202, answer);
-        }
+        attempt.remember(202, answer);
         Json.sendText(res, Status.ACCEPTED_202, answer);
     }
 
@@ -221,16 +202,7 @@ final class DocumentsApi implements HttpService {
         Dataset dataset = dataset(p, req);
         Document d = existing(p, dataset, req);
         documents.delete(p.organizationId(), dataset.id(), d.id());
-        audit.record(new AuditEvent(
-                Instant.now(),
-                p.actorId(),
-                p.organizationId(),
-                "document.deleted",
-                d.id(),
-                Authenticator.source(req),
-                AuditEvent.Outcome.SUCCESS,
-                RequestIds.of(res),
-                "dataset " + dataset.id()));
+        audit.record(RequestAudit.success(req, res, p, "document.deleted", d.id(), "dataset " + dataset.id()));
         webhooks.publish(
                 p.organizationId(), "document.deleted", Map.of("document_id", d.id(), "dataset_id", dataset.id()));
         Map<String, Object> body = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import com.strongroom.store.MetadataStore;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,6 +30,32 @@ final class IdempotencyKeys {
 
     IdempotencyKeys(MetadataStore metadata) {
         this.metadata = metadata;
+    }
+
+    /**
+     * One creating request: {@link Attempt#replayed} sends the first answer of a retry, {@link
+     * Attempt#remember} stores this one. Without the header both do nothing.
+     */
+    Attempt attempt(String organizationId, ServerRequest req, String path, byte[] body) {
+        return new Attempt(this, organizationId, key(req), hash("POST", path, body));
+    }
+
+    record Attempt(IdempotencyKeys keys, String organizationId, Optional<String> key, byte[] requestHash) {
+        /** True when a stored answer was sent: the handler must stop there. */
+        boolean replayed(ServerResponse res) throws SQLException {
+            if (key.isEmpty()) {
+                return false;
+            }
+            Optional<Stored> stored = keys.replay(organizationId, key.get(), requestHash);
+            stored.ifPresent(s -> Json.sendText(res, Status.create(s.status()), s.response()));
+            return stored.isPresent();
+        }
+
+        void remember(int status, String response) throws SQLException {
+            if (key.isPresent()) {
+                keys.save(organizationId, key.get(), requestHash, status, response);
+            }
+        }
     }
 
     static Optional<String> key(ServerRequest req) {

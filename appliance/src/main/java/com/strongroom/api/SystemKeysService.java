@@ -18,7 +18,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bouncycastle.crypto.CryptoServicesRegistrar;
@@ -140,15 +139,6 @@ final class SystemKeysService implements HttpService {
             String target,
             AuditEvent.Outcome outcome,
             String detail) {
-        audit.record(new AuditEvent(
-                Instant.now(),
-                who.actorId(),
-                who.organizationId(),
-                action,
-                target,
-                Authenticator.source(req),
-                outcome,
-                RequestIds.of(res),
-                detail));
+        audit.record(RequestAudit.event(req, res, who, action, target, outcome, detail));
     }
 }

@@ -1,7 +1,6 @@
 package com.strongroom.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.strongroom.audit.AuditEvent;
 import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.Principal;
 import com.strongroom.webhooks.Delivery;
@@ -16,7 +15,6 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -176,15 +174,6 @@ final class WebhooksApi implements HttpService {
     }
 
     private void record(ServerRequest req, ServerResponse res, Principal p, String action, String target) {
-        audit.record(new AuditEvent(
-                Instant.now(),
-                p.actorId(),
-                p.organizationId(),
-                action,
-                target,
-                Authenticator.source(req),
-                AuditEvent.Outcome.SUCCESS,
-                RequestIds.of(res),
-                null));
+        audit.record(RequestAudit.success(req, res, p, action, target, null));
     }
 }

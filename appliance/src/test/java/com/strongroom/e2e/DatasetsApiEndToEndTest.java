@@ -143,9 +143,10 @@ class DatasetsApiEndToEndTest {
     @Order(1)
     void rateLimitAndCorsHeaders() throws Exception {
         HttpResponse<String> r = https.get("/v1/datasets", key);
-        assertEquals("600", r.headers().firstValue("X-RateLimit-Limit").orElse(null));
+        assertEquals("1000", r.headers().firstValue("X-RateLimit-Limit").orElse(null));
         assertTrue(
-                Integer.parseInt(r.headers().firstValue("X-RateLimit-Remaining").orElse("-1")) < 600);
+                Integer.parseInt(r.headers().firstValue("X-RateLimit-Remaining").orElse("-1")) < 1000,
+                "the default: 1,000 an hour per key");
         HttpResponse<String> preflight = https.preflight("/v1/datasets", "https://portal.example.com", "POST");
         assertEquals(204, preflight.statusCode());
         assertEquals(
