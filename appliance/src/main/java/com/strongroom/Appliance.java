@@ -39,7 +39,6 @@ import com.strongroom.webhooks.Webhooks;
 import io.helidon.webserver.WebServer;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import java.util.logging.Logger;
 
@@ -111,7 +110,13 @@ public final class Appliance implements AutoCloseable {
         EmbeddingModel model = embeddingModel(config.embedding());
         DatasetSearch search = new DatasetSearch(indexes, model);
         Clock clock = Clock.systemUTC();
-        DatasetService datasets = new DatasetService(new DatasetStore(metadata), indexes, keys, audit, clock);
+        DatasetService datasets = new DatasetService(
+                new DatasetStore(metadata),
+                indexes,
+                keys,
+                audit,
+                clock,
+                config.retention().softDeletedDatasets());
         DocumentStore documentStore = new DocumentStore(metadata);
         Webhooks webhooks = new Webhooks(metadata, keys, clock);
         WebhookDispatcher dispatcher = WebhookDispatcher.start(
@@ -150,7 +155,7 @@ public final class Appliance implements AutoCloseable {
                 });
         keys.addListener(worker);
         DocumentService documents = new DocumentService(documentStore, indexes, keys, worker::wake, clock);
-        PurgeJob purge = PurgeJob.start(datasets, keys, Duration.ofHours(1));
+        PurgeJob purge = PurgeJob.start(datasets, keys, config.retention().purgeInterval());
 
         TlsMaterial tls = TlsMaterial.loadOrCreate(
                 config.server().tlsDir(), config.server().hostNames());

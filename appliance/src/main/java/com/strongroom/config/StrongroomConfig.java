@@ -22,7 +22,8 @@ public record StrongroomConfig(
         Embedding embedding,
         Chunking chunking,
         Documents documents,
-        Webhooks webhooks) {
+        Webhooks webhooks,
+        Retention retention) {
 
     /**
      * @param limits requests an API key and a client address may make, and how repeated failed
@@ -84,6 +85,13 @@ public record StrongroomConfig(
     public record Chunking(int maxChars, int overlapChars) {}
 
     public record Documents(long maxBytes) {}
+
+    /**
+     * @param softDeletedDatasets how long a deleted dataset stays restorable before it is purged
+     *     and its key shredded
+     * @param purgeInterval how often the purge job looks for datasets past that window
+     */
+    public record Retention(Duration softDeletedDatasets, Duration purgeInterval) {}
 
     /** Delivery policy; plain-HTTP loopback receivers are for tests and labs only. */
     public record Webhooks(boolean allowLoopbackHttp, Duration retryBaseDelay, int maxAttempts, int disableAfter) {}
@@ -189,7 +197,10 @@ public record StrongroomConfig(
                 embedding,
                 new Chunking(maxChars, overlap),
                 documents,
-                webhooks);
+                webhooks,
+                new Retention(
+                        r.duration("retention.soft-deleted-datasets", Duration.ofSeconds(1), Duration.ofDays(3650)),
+                        r.duration("retention.purge-interval", Duration.ofSeconds(1), Duration.ofDays(1))));
     }
 
     private static List<String> origins(List<String> origins) {

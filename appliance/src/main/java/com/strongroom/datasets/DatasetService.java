@@ -26,20 +26,29 @@ import java.util.logging.Logger;
  */
 public final class DatasetService {
     private static final Logger LOG = Logger.getLogger(DatasetService.class.getName());
-    public static final Duration RESTORE_WINDOW = Duration.ofDays(30);
+    /** The design's default; operators set retention.soft-deleted-datasets. */
+    public static final Duration DEFAULT_RESTORE_WINDOW = Duration.ofDays(30);
 
     private final DatasetStore store;
     private final DatasetIndexes indexes;
     private final KeyManager keys;
     private final AuditLog audit;
     private final Clock clock;
+    private final Duration restoreWindow;
 
-    public DatasetService(DatasetStore store, DatasetIndexes indexes, KeyManager keys, AuditLog audit, Clock clock) {
+    public DatasetService(
+            DatasetStore store,
+            DatasetIndexes indexes,
+            KeyManager keys,
+            AuditLog audit,
+            Clock clock,
+            Duration restoreWindow) {
         this.store = store;
         this.indexes = indexes;
         this.keys = keys;
         this.audit = audit;
         this.clock = clock;
+        this.restoreWindow = restoreWindow;
     }
 
     public record NewDataset(String name, String description, Map<String, Object> metadata, EmbeddingSpec embedding) {}
@@ -103,7 +112,7 @@ public final class DatasetService {
 
     public Optional<Dataset> delete(String organizationId, String id) throws SQLException {
         OffsetDateTime now = now();
-        if (!store.softDelete(organizationId, id, now, now.plus(RESTORE_WINDOW))) {
+        if (!store.softDelete(organizationId, id, now, now.plus(restoreWindow))) {
             return Optional.empty();
         }
         return store.find(organizationId, id);

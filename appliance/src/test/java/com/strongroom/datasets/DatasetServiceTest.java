@@ -100,7 +100,8 @@ class DatasetServiceTest {
         keys.addListener(indexes);
         open.add(indexes);
         assertTrue(keys.unseal(), () -> keys.sealedReason());
-        datasets = new DatasetService(new DatasetStore(metadata), indexes, keys, audit, clock);
+        datasets = new DatasetService(
+                new DatasetStore(metadata), indexes, keys, audit, clock, DatasetService.DEFAULT_RESTORE_WINDOW);
         Organizations organizations = new Organizations(metadata);
         org = organizations.create("acme");
         otherOrg = organizations.create("globex");
@@ -151,7 +152,7 @@ class DatasetServiceTest {
         Dataset kept = create(org, "Kept");
         Dataset d = create(org, "Temporary");
         Dataset deleted = datasets.delete(org, d.id()).orElseThrow();
-        assertEquals(deleted.deletedAt().plus(DatasetService.RESTORE_WINDOW), deleted.purgeAfter());
+        assertEquals(deleted.deletedAt().plus(DatasetService.DEFAULT_RESTORE_WINDOW), deleted.purgeAfter());
         assertTrue(datasets.find(org, d.id()).isEmpty(), "gone from reads");
         assertEquals(
                 List.of(kept.id()),
