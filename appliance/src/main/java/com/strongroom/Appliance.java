@@ -6,6 +6,7 @@ import com.strongroom.api.TlsMaterial;
 import com.strongroom.audit.AuditKeys;
 import com.strongroom.audit.ChainedAuditLog;
 import com.strongroom.audit.SealAuditor;
+import com.strongroom.auth.AccessTokens;
 import com.strongroom.auth.ApiKeys;
 import com.strongroom.auth.Bootstrap;
 import com.strongroom.auth.Organizations;
@@ -180,6 +181,10 @@ public final class Appliance implements AutoCloseable {
                                 webhooks,
                                 config.webhooks().allowLoopbackHttp(),
                                 config.server().limits(),
+                                config.oauth(),
+                                config.oauth().enabled()
+                                        ? new AccessTokens(config.oauth(), new Organizations(metadata))
+                                        : null,
                                 config.server().corsOrigins())));
 
         keys.unseal();

@@ -51,7 +51,7 @@ final class AccessControl implements Filter {
         try {
             principal = authenticator.authenticate(req);
         } catch (ApiException e) {
-            if (req.headers().contains(io.helidon.http.HeaderNames.AUTHORIZATION)) {
+            if (e.status().code() == 401 && req.headers().contains(io.helidon.http.HeaderNames.AUTHORIZATION)) {
                 // a wrong key, not a client that forgot one: that is what guessing looks like
                 authFailures.record(req.remotePeer().host());
             }

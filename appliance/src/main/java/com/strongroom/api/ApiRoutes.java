@@ -1,6 +1,7 @@
 package com.strongroom.api;
 
 import com.strongroom.audit.AuditLog;
+import com.strongroom.auth.AccessTokens;
 import com.strongroom.auth.ApiKeys;
 import com.strongroom.config.StrongroomConfig;
 import com.strongroom.crypto.Fips;
@@ -47,12 +48,14 @@ public final class ApiRoutes {
             Webhooks webhooks,
             boolean allowLoopbackWebhooks,
             StrongroomConfig.RateLimits limits,
+            StrongroomConfig.OAuth oauth,
+            AccessTokens tokens,
             List<String> corsOrigins) {}
 
     private ApiRoutes() {}
 
     public static void routing(HttpRouting.Builder routing, Services s) {
-        Authenticator auth = new Authenticator(s.apiKeys());
+        Authenticator auth = new Authenticator(s.apiKeys(), s.tokens());
         StrongroomConfig.RateLimits limits = s.limits();
         AuthFailures authFailures =
                 new AuthFailures(limits.authFailures(), limits.authFailureWindow(), limits.authBlock());
@@ -60,7 +63,8 @@ public final class ApiRoutes {
         routing.addFilter(new RequestIds())
                 .addFilter(new SecurityHeaders())
                 .addFilter(new Cors(s.corsOrigins()))
-                .addFilter(new RateLimits(limits.perKeyPerHour(), limits.perAddressPerHour(), authFailures))
+                .addFilter(new RateLimits(
+                        limits.perKeyPerHour(), s.oauth().ratePerHour(), limits.perAddressPerHour(), authFailures))
                 .addFilter((chain, req, res) -> {
                     // Data endpoints answer 503 while sealed, before any handler touches data.
                     if (req.path().path().startsWith("/v1/") && s.keys().state() != SealState.UNSEALED) {

@@ -1,5 +1,6 @@
 package com.strongroom.api;
 
+import com.strongroom.auth.AccessTokens;
 import com.strongroom.auth.ApiKeys;
 import com.strongroom.auth.Principal;
 import io.helidon.http.HeaderNames;
@@ -7,12 +8,18 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import java.sql.SQLException;
 
-/** Resolves the caller from `Authorization: Bearer sr_…`; {@link AccessControl} decides what it may do. */
+/**
+ * Resolves the caller from `Authorization: Bearer …`: an API key (`sr_…`), or an access token
+ * from the customer's Keycloak when OAuth is configured. {@link AccessControl} decides what it may do.
+ */
 public final class Authenticator {
     private final ApiKeys apiKeys;
+    private final AccessTokens tokens;
 
-    public Authenticator(ApiKeys apiKeys) {
+    /** @param tokens null when only API keys are accepted */
+    public Authenticator(ApiKeys apiKeys, AccessTokens tokens) {
         this.apiKeys = apiKeys;
+        this.tokens = tokens;
     }
 
     public Principal authenticate(ServerRequest req) {
@@ -21,14 +28,25 @@ public final class Authenticator {
             throw new ApiException(
                     Status.UNAUTHORIZED_401,
                     "invalid_api_key",
-                    "Send an API key as 'Authorization: Bearer sr_live_…'.");
+                    "Send an API key as 'Authorization: Bearer sr_live_…'"
+                            + (tokens == null ? "." : " or an access token from the sign-in service."));
         }
+        String bearer = header.substring(7).trim();
         try {
-            return apiKeys.authenticate(header.substring(7).trim())
+            if (tokens != null && AccessTokens.looksLikeToken(bearer)) {
+                return tokens.authenticate(bearer)
+                        .orElseThrow(() -> new ApiException(
+                                Status.UNAUTHORIZED_401,
+                                "invalid_token",
+                                "The access token is invalid, expired, or not meant for this appliance."));
+            }
+            return apiKeys.authenticate(bearer)
                     .orElseThrow(() -> new ApiException(
                             Status.UNAUTHORIZED_401, "invalid_api_key", "The API key is unknown, revoked or expired."));
+        } catch (AccessTokens.NoRoleException e) {
+            throw new ApiException(Status.FORBIDDEN_403, "insufficient_permissions", e.getMessage());
         } catch (SQLException e) {
-            throw new IllegalStateException("API key lookup failed", e);
+            throw new IllegalStateException("credential lookup failed", e);
         }
     }
 

@@ -30,13 +30,16 @@ final class RateLimits implements Filter {
     private static final byte[] KEY = "strongroom/rate-limit-caller".getBytes(StandardCharsets.US_ASCII);
 
     private final long perKeyPerHour;
+    private final long perTokenPerHour;
     private final long perAddressPerHour;
     private final AuthFailures authFailures;
     private final Map<String, Bucket> keyBuckets = new ConcurrentHashMap<>();
+    private final Map<String, Bucket> tokenBuckets = new ConcurrentHashMap<>();
     private final Map<String, Bucket> addressBuckets = new ConcurrentHashMap<>();
 
-    RateLimits(long perKeyPerHour, long perAddressPerHour, AuthFailures authFailures) {
+    RateLimits(long perKeyPerHour, long perTokenPerHour, long perAddressPerHour, AuthFailures authFailures) {
         this.perKeyPerHour = perKeyPerHour;
+        this.perTokenPerHour = perTokenPerHour;
         this.perAddressPerHour = perAddressPerHour;
         this.authFailures = authFailures;
     }
@@ -61,6 +64,14 @@ final class RateLimits implements Filter {
                         .build())
                 .build());
         return bucket.tryConsumeAndReturnRemaining(1);
+    }
+
+    /** Access tokens (JWTs) have their own, larger budget than API keys, as in the hosted product. */
+    private static boolean isToken(RoutingRequest req) {
+        String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
+        return auth.length() > 7
+                && com.strongroom.auth.AccessTokens.looksLikeToken(
+                        auth.substring(7).trim());
     }
 
     static String keyOf(RoutingRequest req) {
@@ -95,16 +106,18 @@ final class RateLimits implements Filter {
                 refuse(res, probe, perAddressPerHour, "this address");
                 return;
             }
-            if (perKeyPerHour <= 0 || keyOf(req) == null) {
+            if (keyOf(req) == null || (isToken(req) ? perTokenPerHour : perKeyPerHour) <= 0) {
                 headers(res, probe, perAddressPerHour);
             }
         }
         String key = keyOf(req);
-        if (perKeyPerHour > 0 && key != null) {
-            ConsumptionProbe probe = takeForKey(key);
-            headers(res, probe, perKeyPerHour);
+        boolean token = key != null && isToken(req);
+        long limit = token ? perTokenPerHour : perKeyPerHour;
+        if (limit > 0 && key != null) {
+            ConsumptionProbe probe = take(token ? tokenBuckets : keyBuckets, key, limit);
+            headers(res, probe, limit);
             if (!probe.isConsumed()) {
-                refuse(res, probe, perKeyPerHour, "this API key");
+                refuse(res, probe, limit, token ? "this access token" : "this API key");
                 return;
             }
         }

@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Optional;
 
 public final class Organizations {
     private final MetadataStore metadata;
@@ -21,6 +22,16 @@ public final class Organizations {
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1) > 0;
+        }
+    }
+
+    /** The organization made first: the one the bootstrap created. */
+    public Optional<String> first() throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT id FROM organization ORDER BY created_at, id LIMIT 1");
+                ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
         }
     }
 

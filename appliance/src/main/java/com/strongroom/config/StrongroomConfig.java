@@ -23,7 +23,8 @@ public record StrongroomConfig(
         Chunking chunking,
         Documents documents,
         Webhooks webhooks,
-        Retention retention) {
+        Retention retention,
+        OAuth oauth) {
 
     /**
      * @param limits requests an API key and a client address may make, and how repeated failed
@@ -92,6 +93,28 @@ public record StrongroomConfig(
      * @param purgeInterval how often the purge job looks for datasets past that window
      */
     public record Retention(Duration softDeletedDatasets, Duration purgeInterval) {}
+
+    /**
+     * Bearer access tokens from the customer's Keycloak realm; off (null issuer) unless configured.
+     *
+     * @param issuer the realm URL tokens must name in {@code iss}, e.g. https://sso.example/realms/strongroom
+     * @param audience what {@code aud} must contain
+     * @param jwksUrl where the realm's signing keys are; by default issuer + /protocol/openid-connect/certs
+     * @param organization the organization signed-in users act in; null = the first (bootstrap) one
+     * @param ratePerHour requests per token an hour
+     * @param clockSkew tolerated clock difference for exp and nbf
+     */
+    public record OAuth(
+            java.net.URI issuer,
+            String audience,
+            java.net.URI jwksUrl,
+            String organization,
+            int ratePerHour,
+            Duration clockSkew) {
+        public boolean enabled() {
+            return issuer != null;
+        }
+    }
 
     /** Delivery policy; plain-HTTP loopback receivers are for tests and labs only. */
     public record Webhooks(boolean allowLoopbackHttp, Duration retryBaseDelay, int maxAttempts, int disableAfter) {}
@@ -200,7 +223,27 @@ public record StrongroomConfig(
                 webhooks,
                 new Retention(
                         r.duration("retention.soft-deleted-datasets", Duration.ofSeconds(1), Duration.ofDays(3650)),
-                        r.duration("retention.purge-interval", Duration.ofSeconds(1), Duration.ofDays(1))));
+                        r.duration("retention.purge-interval", Duration.ofSeconds(1), Duration.ofDays(1))),
+                oauth(r));
+    }
+
+    private static OAuth oauth(ConfigReader r) {
+        int perHour = r.integer("oauth.rate-limit-per-hour", 0, 100_000_000);
+        Duration skew = r.duration("oauth.clock-skew", Duration.ZERO, Duration.ofMinutes(5));
+        if (r.string("oauth.issuer").isEmpty()) {
+            return new OAuth(null, null, null, null, perHour, skew);
+        }
+        java.net.URI issuer = r.httpUrl("oauth.issuer");
+        java.net.URI jwks = r.string("oauth.jwks-url").isPresent()
+                ? r.httpUrl("oauth.jwks-url")
+                : java.net.URI.create(issuer.toString().replaceAll("/+$", "") + "/protocol/openid-connect/certs");
+        return new OAuth(
+                issuer,
+                r.requiredString("oauth.audience", 200),
+                jwks,
+                r.string("oauth.organization").orElse(null),
+                perHour,
+                skew);
     }
 
     private static List<String> origins(List<String> origins) {

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 class RateLimitsTest {
     @Test
     void eachKeyHasItsOwnBucket_andAnEmptyOneRefuses() {
-        RateLimits limits = new RateLimits(3, 100, new AuthFailures(0, Duration.ofMinutes(1), Duration.ofMinutes(1)));
+        RateLimits limits =
+                new RateLimits(3, 3, 100, new AuthFailures(0, Duration.ofMinutes(1), Duration.ofMinutes(1)));
         for (int i = 2; i >= 0; i--) {
             ConsumptionProbe p = limits.takeForKey("a");
             assertTrue(p.isConsumed());
