@@ -24,7 +24,8 @@ public record StrongroomConfig(
         Documents documents,
         Webhooks webhooks,
         Retention retention,
-        OAuth oauth) {
+        OAuth oauth,
+        com.strongroom.sso.SsoSettings sso) {
 
     /**
      * @param limits requests an API key and a client address may make, and how repeated failed
@@ -224,7 +225,68 @@ public record StrongroomConfig(
                 new Retention(
                         r.duration("retention.soft-deleted-datasets", Duration.ofSeconds(1), Duration.ofDays(3650)),
                         r.duration("retention.purge-interval", Duration.ofSeconds(1), Duration.ofDays(1))),
-                oauth(r));
+                oauth(r),
+                sso(r, home));
+    }
+
+    /** The `sso provision` settings; null when sso.keycloak-url is not set. */
+    private static com.strongroom.sso.SsoSettings sso(ConfigReader r, Path home) {
+        if (r.string("sso.keycloak-url").isEmpty()) {
+            return null;
+        }
+        String defaultRole = r.string("sso.default-role").orElse("viewer");
+        com.strongroom.auth.Role role;
+        if (defaultRole.equals("none")) {
+            role = null;
+        } else {
+            role = parseRole("sso.default-role", defaultRole);
+        }
+        List<String> redirects = r.strings("sso.redirect-uris");
+        if (redirects.isEmpty()) {
+            throw new InvalidConfigException("sso.redirect-uris", "is required: the exact URIs sign-in may return to");
+        }
+        for (String uri : redirects) {
+            if (uri.contains("*")) {
+                throw new InvalidConfigException("sso.redirect-uris", "'" + uri + "' has a wildcard; list exact URIs");
+            }
+        }
+        com.strongroom.sso.SsoSettings.SamlIdp idp = null;
+        if (r.string("sso.idp.metadata-url").isPresent()) {
+            java.util.Map<String, com.strongroom.auth.Role> mapping = new java.util.LinkedHashMap<>();
+            for (String rule : r.strings("sso.idp.role-mapping")) {
+                int eq = rule.lastIndexOf('=');
+                if (eq <= 0) {
+                    throw new InvalidConfigException(
+                            "sso.idp.role-mapping", "'" + rule + "' is not value=role, e.g. strongroom-admins=admin");
+                }
+                mapping.put(
+                        rule.substring(0, eq).trim(),
+                        parseRole("sso.idp.role-mapping", rule.substring(eq + 1).trim()));
+            }
+            idp = new com.strongroom.sso.SsoSettings.SamlIdp(
+                    r.string("sso.idp.alias").orElse("corporate"),
+                    r.httpUrl("sso.idp.metadata-url"),
+                    r.string("sso.idp.role-attribute").orElse("groups"),
+                    mapping);
+        }
+        return new com.strongroom.sso.SsoSettings(
+                r.httpUrl("sso.keycloak-url"),
+                r.string("sso.admin-realm").orElse("master"),
+                r.requiredString("sso.admin-user", 200),
+                r.path("sso.admin-password-file", null, home),
+                r.string("sso.realm").orElse("strongroom"),
+                r.string("sso.client-id").orElse("strongroom"),
+                redirects,
+                role,
+                idp);
+    }
+
+    private static com.strongroom.auth.Role parseRole(String key, String value) {
+        try {
+            return com.strongroom.auth.Role.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(key, "'" + value + "' is not one of owner, admin, developer, viewer");
+        }
     }
 
     private static OAuth oauth(ConfigReader r) {

@@ -37,7 +37,9 @@ class CliTest {
                 "audit",
                 "audit verify",
                 "audit export",
-                "bench"
+                "bench",
+                "sso",
+                "sso provision"
             })
     void everyCommandHasHelp(String command) {
         String[] args = (command + " --help").split(" ");

@@ -108,6 +108,11 @@ public final class LabKeycloak implements AutoCloseable {
         return process.pid();
     }
 
+    /** The admin password in a 0600 file, as an operator would hand it to `sso provision`. */
+    public Path writeAdminPassword(Path file) throws Exception {
+        return LabHsm.writeSecret(file, adminPassword);
+    }
+
     private String adminToken() throws Exception {
         return token("master", "admin-cli", "admin", adminPassword, null);
     }
