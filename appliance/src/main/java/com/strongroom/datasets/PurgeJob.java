@@ -39,7 +39,8 @@ public final class PurgeJob implements AutoCloseable {
                         LOG.log(Level.WARNING, "dataset purge failed; retried on the next run: " + e.getMessage());
                     }
                 },
-                Duration.ofMinutes(1).toMillis(),
+                // a minute after start (not a whole interval: restarts must not postpone purges for ever)
+                Math.min(Duration.ofMinutes(1).toMillis(), every.toMillis()),
                 every.toMillis(),
                 TimeUnit.MILLISECONDS);
         return new PurgeJob(scheduler);
