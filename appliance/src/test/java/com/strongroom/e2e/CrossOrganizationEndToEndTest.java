@@ -9,7 +9,6 @@ import com.strongroom.testing.Https;
 import com.strongroom.testing.LabAppliance;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,14 +52,7 @@ class CrossOrganizationEndToEndTest {
                                 "{\"content\":\"The vault code word is " + MARKER + ".\"}"))
                 .get("id")
                 .asText();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!body(200, https.get("/v1/datasets/" + datasetId + "/documents/" + documentId, acme))
-                .get("status")
-                .asText()
-                .equals("ready")) {
-            assertTrue(System.nanoTime() < deadline, "document not ready in time");
-            Thread.sleep(100);
-        }
+        https.awaitDocumentReady(datasetId, documentId, acme);
         webhookId = body(
                         201,
                         https.post(

@@ -71,14 +71,7 @@ class DatasetPurgeEndToEndTest {
         String doc = body(202, https.post("/v1/datasets/" + id + "/documents", key, "{\"content\":\"Budget notes.\"}"))
                 .get("id")
                 .asText();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!body(200, https.get("/v1/datasets/" + id + "/documents/" + doc, key))
-                .get("status")
-                .asText()
-                .equals("ready")) {
-            assertTrue(System.nanoTime() < deadline, "document not ready in time");
-            Thread.sleep(100);
-        }
+        https.awaitDocumentReady(id, doc, key);
         Path index = lab.home.resolve("data/indexes").resolve(id);
         assertTrue(Files.isDirectory(index), index.toString());
         assertEquals(List.of("primary"), dekStates(id));
@@ -110,7 +103,7 @@ class DatasetPurgeEndToEndTest {
                         .asText());
         body(200, https.delete("/v1/datasets/" + id, key));
 
-        deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!dekStates(id).equals(List.of("destroyed"))) {
             assertTrue(System.nanoTime() < deadline, "not purged in time: " + dekStates(id));
             Thread.sleep(250);

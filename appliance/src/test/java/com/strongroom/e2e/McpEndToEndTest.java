@@ -65,15 +65,7 @@ class McpEndToEndTest {
                 "/v1/datasets/" + datasetId + "/documents", key, JSON.writeValueAsString(Map.of("content", content)));
         assertEquals(202, r.statusCode(), r.body());
         String id = JSON.readTree(r.body()).get("id").asText();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!JSON.readTree(https.get("/v1/datasets/" + datasetId + "/documents/" + id, key)
-                        .body())
-                .get("status")
-                .asText()
-                .equals("ready")) {
-            assertTrue(System.nanoTime() < deadline, "document not ready in time");
-            Thread.sleep(100);
-        }
+        https.awaitDocumentReady(datasetId, id, key);
         return id;
     }
 

@@ -171,4 +171,24 @@ public final class Https {
         }
         throw new AssertionError(path + " did not answer " + status + " within " + within + " (last: " + last + ")");
     }
+
+    /** Polls a document until it is ready; fails at once if it failed, or after two minutes. */
+    public void awaitDocumentReady(String datasetId, String documentId, String apiKey) throws Exception {
+        String path = "/v1/datasets/" + datasetId + "/documents/" + documentId;
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
+            HttpResponse<String> r = get(path, apiKey);
+            String body = r.body();
+            if (r.statusCode() != 200 || body.contains("\"status\":\"failed\"")) {
+                throw new AssertionError("document " + documentId + ": " + r.statusCode() + " " + body);
+            }
+            if (body.contains("\"status\":\"ready\"")) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("document " + documentId + " not ready within 120 s: " + body);
+            }
+            Thread.sleep(100);
+        }
+    }
 }
