@@ -1,5 +1,7 @@
 package com.strongroom.api;
 
+import com.strongroom.audit.AuditEvent;
+import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.AccessPolicy;
 import com.strongroom.auth.AccessRule;
 import com.strongroom.auth.Principal;
@@ -9,6 +11,7 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,10 +23,12 @@ import java.util.Optional;
 final class AccessControl implements Filter {
     private final Authenticator authenticator;
     private final AuthFailures authFailures;
+    private final AuditLog audit;
 
-    AccessControl(Authenticator authenticator, AuthFailures authFailures) {
+    AccessControl(Authenticator authenticator, AuthFailures authFailures, AuditLog audit) {
         this.authenticator = authenticator;
         this.authFailures = authFailures;
+        this.audit = audit;
     }
 
     /** The caller the filter admitted; handlers of policy routes call this instead of checking again. */
@@ -32,6 +37,21 @@ final class AccessControl implements Filter {
                 .get(Principal.class)
                 .orElseThrow(() -> new IllegalStateException("no access rule admitted this request: add "
                         + req.prologue().method().text() + " " + req.path().path() + " to AccessPolicy"));
+    }
+
+    /** Who presented a credential that failed is unknown: the entry names the address and what was tried. */
+    private static AuditEvent failure(
+            String action, String target, String address, RoutingResponse res, String detail) {
+        return new AuditEvent(
+                Instant.now(),
+                "anonymous",
+                null,
+                action,
+                target,
+                address,
+                AuditEvent.Outcome.FAILURE,
+                RequestIds.of(res),
+                detail);
     }
 
     @Override
@@ -53,7 +73,13 @@ final class AccessControl implements Filter {
         } catch (ApiException e) {
             if (e.status().code() == 401 && req.headers().contains(io.helidon.http.HeaderNames.AUTHORIZATION)) {
                 // a wrong key, not a client that forgot one: that is what guessing looks like
-                authFailures.record(req.remotePeer().host());
+                String address = req.remotePeer().host();
+                boolean blocked = authFailures.record(address);
+                audit.record(failure("auth.failed", method + " " + path, address, res, e.code()));
+                if (blocked) {
+                    audit.record(
+                            failure("auth.address_blocked", address, address, res, "too many invalid credentials"));
+                }
             }
             Json.error(res, e.status(), e.code(), e.getMessage(), e.details());
             return;

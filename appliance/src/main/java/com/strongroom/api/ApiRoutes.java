@@ -73,7 +73,7 @@ public final class ApiRoutes {
                     }
                     chain.proceed();
                 })
-                .addFilter(new AccessControl(auth, authFailures))
+                .addFilter(new AccessControl(auth, authFailures, s.audit()))
                 .register("/health", new HealthService(s.keys()))
                 .register("/v1/openapi.json", new OpenApiService())
                 .register("/v1/system/keys", new SystemKeysService(s.keys(), s.audit(), s.crypto()))

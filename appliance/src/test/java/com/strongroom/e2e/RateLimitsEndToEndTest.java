@@ -1,9 +1,11 @@
 package com.strongroom.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.strongroom.testing.ApplianceProcess;
 import com.strongroom.testing.Https;
 import com.strongroom.testing.LabAppliance;
 import java.net.http.HttpResponse;
@@ -71,5 +73,15 @@ class RateLimitsEndToEndTest {
         long wait = Long.parseLong(blocked.headers().firstValue("Retry-After").orElseThrow());
         assertTrue(wait > 500 && wait <= 600, Long.toString(wait));
         assertEquals(200, https.get("/health/live", null).statusCode(), "health checks are not /v1/");
+
+        ApplianceProcess.Result audit = ApplianceProcess.run(lab.home, lab.config, lab.env, "audit", "export");
+        assertEquals(0, audit.exitCode(), audit.output());
+        long failed = audit.output()
+                .lines()
+                .filter(l -> l.contains("\"auth.failed\""))
+                .count();
+        assertEquals(4, failed, "each wrong key is recorded: " + audit.output());
+        assertTrue(audit.output().contains("\"auth.address_blocked\""), audit.output());
+        assertFalse(audit.output().contains(wrong), "the presented key is not recorded");
     }
 }
