@@ -9,6 +9,8 @@ import com.strongroom.audit.SealAuditor;
 import com.strongroom.auth.AccessTokens;
 import com.strongroom.auth.ApiKeys;
 import com.strongroom.auth.Bootstrap;
+import com.strongroom.auth.BrowserSessions;
+import com.strongroom.auth.OidcSignIn;
 import com.strongroom.auth.Organizations;
 import com.strongroom.config.StrongroomConfig;
 import com.strongroom.crypto.Fips;
@@ -158,6 +160,8 @@ public final class Appliance implements AutoCloseable {
         DocumentService documents = new DocumentService(documentStore, indexes, keys, worker::wake, clock);
         PurgeJob purge = PurgeJob.start(datasets, keys, config.retention().purgeInterval());
 
+        AccessTokens tokens =
+                config.oauth().enabled() ? new AccessTokens(config.oauth(), new Organizations(metadata)) : null;
         TlsMaterial tls = TlsMaterial.loadOrCreate(
                 config.server().tlsDir(), config.server().hostNames());
         WebServer server = HttpsServer.start(
@@ -182,8 +186,13 @@ public final class Appliance implements AutoCloseable {
                                 config.webhooks().allowLoopbackHttp(),
                                 config.server().limits(),
                                 config.oauth(),
-                                config.oauth().enabled()
-                                        ? new AccessTokens(config.oauth(), new Organizations(metadata))
+                                tokens,
+                                config.oauth().browserSignIn() ? new OidcSignIn(config.oauth(), clock) : null,
+                                config.oauth().browserSignIn()
+                                        ? new BrowserSessions(
+                                                config.oauth().sessionIdle(),
+                                                config.oauth().sessionAbsolute(),
+                                                clock)
                                         : null,
                                 config.server().corsOrigins())));
 

@@ -4,13 +4,17 @@ import com.strongroom.audit.AuditEvent;
 import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.AccessPolicy;
 import com.strongroom.auth.AccessRule;
+import com.strongroom.auth.BrowserSessions;
 import com.strongroom.auth.Principal;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -24,11 +28,44 @@ final class AccessControl implements Filter {
     private final Authenticator authenticator;
     private final AuthFailures authFailures;
     private final AuditLog audit;
+    private final BrowserSessions sessions;
 
-    AccessControl(Authenticator authenticator, AuthFailures authFailures, AuditLog audit) {
+    /** @param sessions signed-in browsers, or null when browser sign-in is off */
+    AccessControl(Authenticator authenticator, AuthFailures authFailures, AuditLog audit, BrowserSessions sessions) {
         this.authenticator = authenticator;
         this.authFailures = authFailures;
         this.audit = audit;
+        this.sessions = sessions;
+    }
+
+    /** A state-changing browser request must echo the session's CSRF token in X-CSRF-Token. */
+    static boolean csrfMatches(ServerRequest req, BrowserSessions.Session s) {
+        return req.headers()
+                .first(HeaderNames.create("X-CSRF-Token"))
+                .map(v -> MessageDigest.isEqual(
+                        v.getBytes(StandardCharsets.UTF_8), s.csrfToken().getBytes(StandardCharsets.UTF_8)))
+                .orElse(false);
+    }
+
+    /** The signed-in browser's caller, or null when the request carries no session cookie. */
+    private Principal browser(RoutingRequest req, String method) {
+        if (sessions == null || req.headers().contains(HeaderNames.AUTHORIZATION)) {
+            return null;
+        }
+        Optional<String> id = SignInApi.cookie(req);
+        if (id.isEmpty()) {
+            return null;
+        }
+        BrowserSessions.Session s = sessions.find(id.get())
+                .orElseThrow(() -> new ApiException(
+                        Status.UNAUTHORIZED_401,
+                        "not_signed_in",
+                        "The session has ended; sign in again at /auth/login."));
+        if (!method.equals("GET") && !method.equals("HEAD") && !csrfMatches(req, s)) {
+            throw new ApiException(
+                    Status.FORBIDDEN_403, "csrf_token_invalid", "Send the session's X-CSRF-Token with this request.");
+        }
+        return s.principal();
     }
 
     /** The caller the filter admitted; handlers of policy routes call this instead of checking again. */
@@ -69,9 +106,10 @@ final class AccessControl implements Filter {
         }
         Principal principal;
         try {
-            principal = authenticator.authenticate(req);
+            Principal signedIn = browser(req, method);
+            principal = signedIn != null ? signedIn : authenticator.authenticate(req);
         } catch (ApiException e) {
-            if (e.status().code() == 401 && req.headers().contains(io.helidon.http.HeaderNames.AUTHORIZATION)) {
+            if (e.status().code() == 401 && req.headers().contains(HeaderNames.AUTHORIZATION)) {
                 // a wrong key, not a client that forgot one: that is what guessing looks like
                 String address = req.remotePeer().host();
                 boolean blocked = authFailures.record(address);

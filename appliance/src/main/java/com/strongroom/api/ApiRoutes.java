@@ -3,6 +3,8 @@ package com.strongroom.api;
 import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.AccessTokens;
 import com.strongroom.auth.ApiKeys;
+import com.strongroom.auth.BrowserSessions;
+import com.strongroom.auth.OidcSignIn;
 import com.strongroom.config.StrongroomConfig;
 import com.strongroom.crypto.Fips;
 import com.strongroom.datasets.DatasetService;
@@ -50,6 +52,8 @@ public final class ApiRoutes {
             StrongroomConfig.RateLimits limits,
             StrongroomConfig.OAuth oauth,
             AccessTokens tokens,
+            OidcSignIn signIn,
+            BrowserSessions sessions,
             List<String> corsOrigins) {}
 
     private ApiRoutes() {}
@@ -73,8 +77,9 @@ public final class ApiRoutes {
                     }
                     chain.proceed();
                 })
-                .addFilter(new AccessControl(auth, authFailures, s.audit()))
+                .addFilter(new AccessControl(auth, authFailures, s.audit(), s.sessions()))
                 .register("/health", new HealthService(s.keys()))
+                .register("/auth", new SignInApi(s.signIn(), s.tokens(), s.sessions(), s.audit()))
                 .register("/v1/openapi.json", new OpenApiService())
                 .register("/v1/system/keys", new SystemKeysService(s.keys(), s.audit(), s.crypto()))
                 .register(

@@ -17,8 +17,18 @@ import java.util.Set;
  * compares them), so a new endpoint cannot ship without a decision.
  */
 public final class AccessPolicy {
-    /** Answer without any credential. */
-    public static final Set<String> PUBLIC = Set.of("GET /health/live", "GET /health/ready", "GET /v1/openapi.json");
+    /**
+     * Answer without an API key or token: health, the API description, and browser sign-in (whose
+     * session and sign-out endpoints check the session cookie themselves).
+     */
+    public static final Set<String> PUBLIC = Set.of(
+            "GET /health/live",
+            "GET /health/ready",
+            "GET /v1/openapi.json",
+            "GET /auth/login",
+            "GET /auth/callback",
+            "GET /auth/session",
+            "POST /auth/logout");
 
     public static final List<AccessRule> RULES = List.of(
             new AccessRule("POST", "/v1/datasets", DEVELOPER, "datasets:write"),

@@ -111,9 +111,18 @@ public record StrongroomConfig(
             java.net.URI jwksUrl,
             String organization,
             int ratePerHour,
-            Duration clockSkew) {
+            Duration clockSkew,
+            String browserClientId,
+            java.net.URI redirectUri,
+            Duration sessionIdle,
+            Duration sessionAbsolute) {
         public boolean enabled() {
             return issuer != null;
+        }
+
+        /** Browser sign-in needs the issuer and the exact redirect URI registered with the client. */
+        public boolean browserSignIn() {
+            return issuer != null && redirectUri != null;
         }
     }
 
@@ -292,8 +301,11 @@ public record StrongroomConfig(
     private static OAuth oauth(ConfigReader r) {
         int perHour = r.integer("oauth.rate-limit-per-hour", 0, 100_000_000);
         Duration skew = r.duration("oauth.clock-skew", Duration.ZERO, Duration.ofMinutes(5));
+        String browserClient = r.requiredString("oauth.browser-client-id", 200);
+        Duration idle = r.duration("oauth.session-idle", Duration.ofMinutes(1), Duration.ofDays(1));
+        Duration absolute = r.duration("oauth.session-absolute", Duration.ofMinutes(1), Duration.ofDays(7));
         if (r.string("oauth.issuer").isEmpty()) {
-            return new OAuth(null, null, null, null, perHour, skew);
+            return new OAuth(null, null, null, null, perHour, skew, browserClient, null, idle, absolute);
         }
         java.net.URI issuer = r.httpUrl("oauth.issuer");
         java.net.URI jwks = r.string("oauth.jwks-url").isPresent()
@@ -305,7 +317,11 @@ public record StrongroomConfig(
                 jwks,
                 r.string("oauth.organization").orElse(null),
                 perHour,
-                skew);
+                skew,
+                browserClient,
+                r.string("oauth.redirect-uri").isPresent() ? r.httpUrl("oauth.redirect-uri") : null,
+                idle,
+                absolute);
     }
 
     private static List<String> origins(List<String> origins) {

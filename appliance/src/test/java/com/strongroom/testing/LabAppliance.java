@@ -45,13 +45,17 @@ public final class LabAppliance implements AutoCloseable {
 
     /** Creates the token and KEK with the CLI, then starts serving and waits until ready. */
     public static LabAppliance start(Path dir, String extraYaml) throws Exception {
+        return startOnPort(dir, extraYaml, freePort());
+    }
+
+    /** As {@link #start}, on a chosen HTTPS port (for redirect URIs registered before the start). */
+    public static LabAppliance startOnPort(Path dir, String extraYaml, int httpsPort) throws Exception {
         Path home = dir.resolve("home");
         String token = "lab-" + UUID.randomUUID().toString().substring(0, 8);
         Path config = dir.resolve("strongroom.yaml");
         Files.writeString(config, "hsm:\n  token-label: " + token + "\n  probe-interval: 1s\n" + extraYaml);
         LabHsm.writeSecret(home.resolve("hsm/user.pin"), UUID.randomUUID().toString());
         Path soPin = LabHsm.writeSecret(dir.resolve("so.pin"), UUID.randomUUID().toString());
-        int httpsPort = freePort();
         Map<String, String> env = Map.of(
                 "STRONGROOM_HTTPS_PORT",
                 Integer.toString(httpsPort),

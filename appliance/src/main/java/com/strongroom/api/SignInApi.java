@@ -1,0 +1,173 @@
+package com.strongroom.api;
+
+import com.strongroom.audit.AuditEvent;
+import com.strongroom.audit.AuditLog;
+import com.strongroom.auth.AccessTokens;
+import com.strongroom.auth.BrowserSessions;
+import com.strongroom.auth.OidcSignIn;
+import com.strongroom.auth.Principal;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * /auth: browser sign-in through Keycloak (which brokers the corporate SAML IdP). {@code login}
+ * sends the browser to Keycloak with PKCE; {@code callback} exchanges the code, checks the access
+ * token like any other, and starts a session with a fresh id in a {@code __Host-} cookie
+ * (HttpOnly, Secure, SameSite=Lax); {@code session} tells the page who is signed in and its CSRF
+ * token; {@code logout} ends the session here and at Keycloak.
+ */
+final class SignInApi implements HttpService {
+    static final String COOKIE = "__Host-strongroom-session";
+
+    private final OidcSignIn signIn;
+    private final AccessTokens tokens;
+    private final BrowserSessions sessions;
+    private final AuditLog audit;
+
+    SignInApi(OidcSignIn signIn, AccessTokens tokens, BrowserSessions sessions, AuditLog audit) {
+        this.signIn = signIn;
+        this.tokens = tokens;
+        this.sessions = sessions;
+        this.audit = audit;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/login", this::login)
+                .get("/callback", this::callback)
+                .get("/session", this::session)
+                .post("/logout", this::logout);
+    }
+
+    static Optional<String> cookie(ServerRequest req) {
+        return req.headers().first(HeaderNames.COOKIE).flatMap(header -> {
+            for (String part : header.split(";")) {
+                String p = part.strip();
+                if (p.startsWith(COOKIE + "=")) {
+                    return Optional.of(p.substring(COOKIE.length() + 1));
+                }
+            }
+            return Optional.empty();
+        });
+    }
+
+    /** Browser sign-in is off unless oauth.issuer and oauth.redirect-uri are configured. */
+    private void requireConfigured() {
+        if (signIn == null) {
+            throw ApiException.notFound(
+                    "sign_in_not_configured", "Browser sign-in is not configured (oauth.issuer, oauth.redirect-uri).");
+        }
+    }
+
+    private void login(ServerRequest req, ServerResponse res) {
+        requireConfigured();
+        res.status(Status.FOUND_302)
+                .header(HeaderNames.LOCATION, signIn.authorizationUrl().toString())
+                .send();
+    }
+
+    private void callback(ServerRequest req, ServerResponse res)
+            throws SQLException, IOException, InterruptedException {
+        requireConfigured();
+        String source = Authenticator.source(req);
+        Optional<String> error = req.query().first("error").asOptional();
+        OidcSignIn.Tokens t;
+        try {
+            if (error.isPresent()) {
+                throw new OidcSignIn.SignInFailed("The sign-in service reported: " + error.get() + ".");
+            }
+            t = signIn.complete(
+                    req.query().first("code").orElse(null),
+                    req.query().first("state").orElse(null));
+        } catch (OidcSignIn.SignInFailed e) {
+            record(res, "anonymous", null, "auth.sign_in", source, AuditEvent.Outcome.FAILURE, e.getMessage());
+            throw new ApiException(Status.BAD_REQUEST_400, "sign_in_failed", e.getMessage());
+        }
+        Principal p;
+        try {
+            p = tokens.authenticate(t.accessToken() == null ? "" : t.accessToken())
+                    .orElseThrow(() -> new ApiException(
+                            Status.UNAUTHORIZED_401, "invalid_token", "The sign-in service issued an unusable token."));
+        } catch (AccessTokens.NoRoleException e) {
+            record(res, "anonymous", null, "auth.sign_in", source, AuditEvent.Outcome.DENIED, "no Strongroom role");
+            throw new ApiException(Status.FORBIDDEN_403, "insufficient_permissions", e.getMessage());
+        }
+        BrowserSessions.Session s = sessions.create(p, t.idToken());
+        record(
+                res,
+                p.actorId(),
+                p.organizationId(),
+                "auth.sign_in",
+                source,
+                AuditEvent.Outcome.SUCCESS,
+                "role " + p.role().wireName());
+        res.header(HeaderNames.SET_COOKIE, COOKIE + "=" + s.id() + "; Path=/; Secure; HttpOnly; SameSite=Lax");
+        res.status(Status.SEE_OTHER_303).header(HeaderNames.LOCATION, "/").send();
+    }
+
+    private void session(ServerRequest req, ServerResponse res) {
+        requireConfigured();
+        BrowserSessions.Session s = cookie(req)
+                .flatMap(sessions::find)
+                .orElseThrow(() ->
+                        new ApiException(Status.UNAUTHORIZED_401, "not_signed_in", "Not signed in; open /auth/login."));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("user", s.principal().actorId());
+        body.put("organization_id", s.principal().organizationId());
+        body.put("role", s.principal().role().wireName());
+        body.put("scopes", s.principal().scopes().stream().sorted().toList());
+        body.put("csrf_token", s.csrfToken());
+        body.put("signed_in_at", s.created().toString());
+        Json.send(res, Status.OK_200, body);
+    }
+
+    private void logout(ServerRequest req, ServerResponse res) {
+        requireConfigured();
+        BrowserSessions.Session s = cookie(req)
+                .flatMap(sessions::find)
+                .orElseThrow(() -> new ApiException(Status.UNAUTHORIZED_401, "not_signed_in", "Not signed in."));
+        if (!AccessControl.csrfMatches(req, s)) {
+            throw new ApiException(Status.FORBIDDEN_403, "csrf_token_invalid", "Send the session's X-CSRF-Token.");
+        }
+        sessions.end(s.id());
+        record(
+                res,
+                s.principal().actorId(),
+                s.principal().organizationId(),
+                "auth.sign_out",
+                Authenticator.source(req),
+                AuditEvent.Outcome.SUCCESS,
+                null);
+        res.header(HeaderNames.SET_COOKIE, COOKIE + "=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0");
+        Json.send(
+                res,
+                Status.OK_200,
+                Map.of(
+                        "signed_out",
+                        true,
+                        "logout_url",
+                        signIn.logoutUrl(s.idToken(), Optional.empty()).toString()));
+    }
+
+    private void record(
+            ServerResponse res,
+            String actor,
+            String organization,
+            String action,
+            String source,
+            AuditEvent.Outcome outcome,
+            String detail) {
+        audit.record(new AuditEvent(
+                Instant.now(), actor, organization, action, "browser", source, outcome, RequestIds.of(res), detail));
+    }
+}

@@ -1,0 +1,198 @@
+package com.strongroom.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.strongroom.testing.ApplianceProcess;
+import com.strongroom.testing.Https;
+import com.strongroom.testing.LabAppliance;
+import com.strongroom.testing.LabKeycloak;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Browser sign-in against a real Keycloak, driven over HTTP the way a browser does it: the
+ * appliance's /auth/login redirect, Keycloak's own login form, the callback with code and state,
+ * the session cookie on /v1 with CSRF on writes, sign-out, and a replayed cookie afterwards.
+ * (The headless-Chromium run through the brokered SAML IdP is still to come.)
+ */
+class BrowserSignInEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern FORM_ACTION =
+            Pattern.compile("<form[^>]*id=\"kc-form-login\"[^>]*action=\"([^\"]+)\"");
+
+    @TempDir
+    static Path dir;
+
+    private static LabKeycloak keycloak;
+    private static LabAppliance lab;
+    private static Https https;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Files.createDirectories(dir.resolve("kc"));
+        keycloak = LabKeycloak.start(dir.resolve("kc"));
+        Files.createDirectories(dir.resolve("app"));
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String redirect = "https://127.0.0.1:" + port + "/auth/callback";
+        keycloak.admin(
+                "POST",
+                "",
+                """
+                {"realm":"strongroom","enabled":true,
+                 "roles":{"realm":[{"name":"owner"},{"name":"admin"},{"name":"developer"},{"name":"viewer"}]},
+                 "clients":[{"clientId":"strongroom","publicClient":true,"standardFlowEnabled":true,
+                   "directAccessGrantsEnabled":false,"implicitFlowEnabled":false,"redirectUris":["%s"],
+                   "attributes":{"pkce.code.challenge.method":"S256"},
+                   "protocolMappers":[{"name":"aud","protocol":"openid-connect","protocolMapper":"oidc-audience-mapper",
+                     "config":{"included.client.audience":"strongroom","access.token.claim":"true"}}]}],
+                 "users":[{"username":"carol","enabled":true,"email":"carol@example.com","emailVerified":true,
+                   "firstName":"Carol","lastName":"Cole","realmRoles":["developer"],
+                   "credentials":[{"type":"password","value":"carol-pass-1","temporary":false}]}]}
+                """
+                        .formatted(redirect));
+        for (String scope : com.strongroom.auth.Scopes.KNOWN) { // as `sso provision` makes them
+            keycloak.addOptionalScope("strongroom", "strongroom", scope);
+        }
+        lab = LabAppliance.startOnPort(
+                dir.resolve("app"),
+                "oauth:\n  issuer: " + keycloak.issuer("strongroom") + "\n  redirect-uri: " + redirect + "\n",
+                port);
+        https = lab.https();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (lab != null) {
+                lab.close();
+            }
+        } finally {
+            if (keycloak != null) {
+                keycloak.close();
+            }
+        }
+    }
+
+    /** Signs carol in as a browser would and returns the session cookie value. */
+    private static String signIn() throws Exception {
+        HttpResponse<String> login = https.get("/auth/login", null);
+        assertEquals(302, login.statusCode(), login.body());
+        URI authorize = URI.create(login.headers().firstValue("Location").orElseThrow());
+        assertTrue(authorize.getQuery().contains("code_challenge_method=S256"), authorize.toString());
+        assertTrue(authorize.getQuery().contains("response_type=code"), authorize.toString());
+
+        // Keycloak marks its cookies Secure; a browser sends them to http://127.0.0.1 (a secure context),
+        // Java's CookieManager does not, so this test carries them by hand
+        HttpClient browser = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+        HttpResponse<String> form =
+                browser.send(HttpRequest.newBuilder(authorize).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(
+                200, form.statusCode(), form.headers().firstValue("Location").orElse(form.body()));
+        Matcher action = FORM_ACTION.matcher(form.body());
+        assertTrue(action.find(), "Keycloak's login form");
+        String post = "username=carol&password=" + URLEncoder.encode("carol-pass-1", StandardCharsets.UTF_8)
+                + "&credentialId=";
+        String cookies = form.headers().allValues("Set-Cookie").stream()
+                .map(c -> c.substring(0, c.indexOf(';') < 0 ? c.length() : c.indexOf(';')))
+                .collect(java.util.stream.Collectors.joining("; "));
+        HttpResponse<String> back = browser.send(
+                HttpRequest.newBuilder(URI.create(action.group(1).replace("&amp;", "&")))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .header("Cookie", cookies)
+                        .POST(HttpRequest.BodyPublishers.ofString(post))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(302, back.statusCode(), back.body());
+        URI callback = URI.create(back.headers().firstValue("Location").orElseThrow());
+        assertEquals("/auth/callback", callback.getPath());
+
+        HttpResponse<String> done = https.get(callback.getPath() + "?" + callback.getRawQuery(), null);
+        assertEquals(303, done.statusCode(), done.body());
+        String setCookie = done.headers().firstValue("Set-Cookie").orElseThrow();
+        assertTrue(setCookie.startsWith("__Host-strongroom-session="), setCookie);
+        assertTrue(
+                setCookie.contains("HttpOnly") && setCookie.contains("Secure") && setCookie.contains("SameSite=Lax"));
+        HttpResponse<String> replay = https.get(callback.getPath() + "?" + callback.getRawQuery(), null);
+        assertEquals(400, replay.statusCode(), "a callback's state works once");
+        return setCookie.substring(setCookie.indexOf('=') + 1, setCookie.indexOf(';'));
+    }
+
+    private static HttpResponse<String> withCookie(String method, String path, String cookie, String csrf, String body)
+            throws Exception {
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + lab.httpsPort + path))
+                .header("Cookie", "__Host-strongroom-session=" + cookie)
+                .header("Content-Type", "application/json")
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (csrf != null) {
+            req.header("X-CSRF-Token", csrf);
+        }
+        return https.client().send(req.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void signIn_useTheSession_withCsrf_signOut_andTheCookieIsDead() throws Exception {
+        String first = signIn();
+        String cookie = signIn();
+        assertNotEquals(first, cookie, "every sign-in gets a new session id");
+
+        JsonNode session = JSON.readTree(
+                withCookie("GET", "/auth/session", cookie, null, null).body());
+        assertEquals("developer", session.get("role").asText());
+        String csrf = session.get("csrf_token").asText();
+
+        assertEquals(200, withCookie("GET", "/v1/datasets", cookie, null, null).statusCode());
+        HttpResponse<String> noCsrf = withCookie("POST", "/v1/datasets", cookie, null, "{\"name\":\"Mine\"}");
+        assertEquals(403, noCsrf.statusCode());
+        assertEquals(
+                "csrf_token_invalid", JSON.readTree(noCsrf.body()).get("error").asText());
+        assertEquals(
+                403,
+                withCookie("POST", "/v1/datasets", cookie, "wrong", "{\"name\":\"Mine\"}")
+                        .statusCode());
+        assertEquals(
+                201,
+                withCookie("POST", "/v1/datasets", cookie, csrf, "{\"name\":\"Mine\"}")
+                        .statusCode());
+
+        assertEquals(
+                403, withCookie("POST", "/auth/logout", cookie, null, null).statusCode(), "sign-out needs CSRF too");
+        HttpResponse<String> out = withCookie("POST", "/auth/logout", cookie, csrf, null);
+        assertEquals(200, out.statusCode(), out.body());
+        assertTrue(JSON.readTree(out.body()).get("logout_url").asText().startsWith(keycloak.issuer("strongroom")));
+
+        HttpResponse<String> replayed = withCookie("GET", "/v1/datasets", cookie, null, null);
+        assertEquals(401, replayed.statusCode(), "a cookie replayed after sign-out is refused");
+        assertEquals(200, withCookie("GET", "/v1/datasets", first, null, null).statusCode(), "other sessions live on");
+
+        ApplianceProcess.Result audit = ApplianceProcess.run(lab.home, lab.config, lab.env, "audit", "export");
+        assertTrue(audit.output().contains("\"auth.sign_in\""), audit.output());
+        assertTrue(audit.output().contains("\"auth.sign_out\""), audit.output());
+        assertFalse(lab.log().contains(cookie), "session ids never reach the log");
+    }
+}
