@@ -3,10 +3,20 @@
 #   - installs what is missing (SoftHSM2, OpenSC tools) and builds the appliance if needed;
 #   - on first run creates the lab HSM token `strongroom-lab` with random PINs kept in 0600 files,
 #     the KEK `strongroom-kek` inside it, and the keyring; the appliance makes its TLS certificate;
-#   - runs the appliance in the foreground on https://127.0.0.1:8443 (Ctrl-C stops it).
+#   - runs the appliance in the foreground on https://127.0.0.1:8443 (Ctrl-C stops it);
+#   - with --with-sso, also a local Keycloak with a demo corporate SAML IdP and demo users
+#     (installer/sso-demo.sh; credentials printed) so the browser UI can be signed in to.
 # Everything lives under $STRONGROOM_HOME (default ./var). See keys/README.md for the runbook.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WITH_SSO=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-sso) WITH_SSO=1 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "unknown option: $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
 # shellcheck source=installer/lib.sh
 . "$ROOT/installer/lib.sh"
 
@@ -40,5 +50,20 @@ if ! softhsm2-util --show-slots 2>/dev/null | grep -Eq 'Label:[[:space:]]+strong
 fi
 strongroom keys init --create-kek
 
+if [ "$WITH_SSO" = 1 ]; then
+  # shellcheck source=installer/sso-demo.sh
+  . "$ROOT/installer/sso-demo.sh"
+  sso_demo_start
+fi
+
 echo "Starting Strongroom; the first start writes a one-time owner API key to $STRONGROOM_HOME/bootstrap/owner-api-key" >&2
-exec "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" serve
+if [ "$WITH_SSO" = 1 ]; then
+  # not exec: Keycloak is stopped when the appliance ends (EXIT trap)
+  "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" serve &
+  APPLIANCE_PID=$!
+  trap 'kill -TERM "$APPLIANCE_PID" 2>/dev/null || true' INT TERM
+  wait "$APPLIANCE_PID" || true
+  wait "$APPLIANCE_PID" 2>/dev/null || true
+else
+  exec "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" serve
+fi

@@ -4,12 +4,14 @@ import com.strongroom.api.ApiRoutes;
 import com.strongroom.api.HttpsServer;
 import com.strongroom.api.TlsMaterial;
 import com.strongroom.audit.AuditKeys;
+import com.strongroom.audit.AuditSearch;
 import com.strongroom.audit.ChainedAuditLog;
 import com.strongroom.audit.SealAuditor;
 import com.strongroom.auth.AccessTokens;
 import com.strongroom.auth.ApiKeys;
 import com.strongroom.auth.Bootstrap;
 import com.strongroom.auth.BrowserSessions;
+import com.strongroom.auth.Members;
 import com.strongroom.auth.OidcSignIn;
 import com.strongroom.auth.Organizations;
 import com.strongroom.config.StrongroomConfig;
@@ -194,7 +196,9 @@ public final class Appliance implements AutoCloseable {
                                                 config.oauth().sessionAbsolute(),
                                                 clock)
                                         : null,
-                                config.server().corsOrigins())));
+                                config.server().corsOrigins(),
+                                new AuditSearch(keyringDb),
+                                new Members(metadata))));
 
         keys.unseal();
         KeyProbe probe = KeyProbe.start(keys, config.hsm().probeInterval());

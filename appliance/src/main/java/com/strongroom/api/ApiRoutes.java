@@ -1,9 +1,11 @@
 package com.strongroom.api;
 
 import com.strongroom.audit.AuditLog;
+import com.strongroom.audit.AuditSearch;
 import com.strongroom.auth.AccessTokens;
 import com.strongroom.auth.ApiKeys;
 import com.strongroom.auth.BrowserSessions;
+import com.strongroom.auth.Members;
 import com.strongroom.auth.OidcSignIn;
 import com.strongroom.config.StrongroomConfig;
 import com.strongroom.crypto.Fips;
@@ -21,6 +23,7 @@ import com.strongroom.search.DatasetSearch;
 import com.strongroom.search.InvalidSearchException;
 import com.strongroom.search.UnknownDatasetException;
 import com.strongroom.store.MetadataStore;
+import com.strongroom.ui.UiService;
 import com.strongroom.webhooks.Webhooks;
 import io.helidon.http.HttpException;
 import io.helidon.http.Status;
@@ -54,7 +57,9 @@ public final class ApiRoutes {
             AccessTokens tokens,
             OidcSignIn signIn,
             BrowserSessions sessions,
-            List<String> corsOrigins) {}
+            List<String> corsOrigins,
+            AuditSearch auditSearch,
+            Members members) {}
 
     private ApiRoutes() {}
 
@@ -79,7 +84,8 @@ public final class ApiRoutes {
                 })
                 .addFilter(new AccessControl(auth, authFailures, s.audit(), s.sessions()))
                 .register("/health", new HealthService(s.keys()))
-                .register("/auth", new SignInApi(s.signIn(), s.tokens(), s.sessions(), s.audit()))
+                .register("/auth", new SignInApi(s.signIn(), s.tokens(), s.sessions(), s.audit(), s.members()))
+                .register("/", new UiService())
                 .register("/v1/openapi.json", new OpenApiService())
                 .register("/v1/system/keys", new SystemKeysService(s.keys(), s.audit(), s.crypto()))
                 .register(
@@ -95,6 +101,8 @@ public final class ApiRoutes {
                                 s.webhooks()))
                 .register("/v1/webhooks", new WebhooksApi(s.webhooks(), s.audit(), s.allowLoopbackWebhooks()))
                 .register("/v1/api-keys", new ApiKeysApi(s.apiKeys(), s.audit(), idempotency))
+                .register("/v1/audit", new AuditApi(s.auditSearch(), s.audit()))
+                .register("/v1/members", new MembersApi(s.members()))
                 .register(
                         "/v1/mcp",
                         new McpApi(
@@ -119,8 +127,12 @@ public final class ApiRoutes {
                                         : List.of(Map.of("field", e.field(), "message", e.getMessage()))))
                 .error(
                         DuplicateNameException.class,
-                        (req, res, e) ->
-                                Json.error(res, Status.CONFLICT_409, "dataset_name_taken", e.getMessage() + ".", null))
+                        (req, res, e) -> Json.error(
+                                res,
+                                Status.CONFLICT_409,
+                                "dataset_name_taken",
+                                e.getMessage() + ".",
+                                List.of(Map.of("field", "name", "message", e.getMessage() + "."))))
                 .error(
                         UnknownDatasetException.class,
                         (req, res, e) ->

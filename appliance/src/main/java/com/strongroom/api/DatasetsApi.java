@@ -95,7 +95,15 @@ final class DatasetsApi implements HttpService {
         Principal p = AccessControl.caller(req);
         Paging paging = Paging.of(req);
         DatasetStore.Sort sort = sort(req);
-        DatasetStore.Page page = datasets.list(p.organizationId(), sort, paging.limit(), paging.offset());
+        boolean deleted =
+                switch (req.query().first("deleted").orElse("false")) {
+                    case "true" -> true;
+                    case "false" -> false;
+                    default -> throw invalidParam("deleted", "must be true or false");
+                };
+        DatasetStore.Page page = deleted
+                ? datasets.listDeleted(p.organizationId(), sort, paging.limit(), paging.offset())
+                : datasets.list(p.organizationId(), sort, paging.limit(), paging.offset());
         List<Map<String, Object>> items =
                 page.items().stream().map(DatasetJson::of).toList();
         Json.send(res, Status.OK_200, DatasetJson.page(items, page.total(), paging.limit(), paging.offset()));

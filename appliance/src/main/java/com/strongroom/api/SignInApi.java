@@ -1,11 +1,15 @@
 package com.strongroom.api;
 
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.JWTParser;
 import com.strongroom.audit.AuditEvent;
 import com.strongroom.audit.AuditLog;
 import com.strongroom.auth.AccessTokens;
 import com.strongroom.auth.BrowserSessions;
+import com.strongroom.auth.Members;
 import com.strongroom.auth.OidcSignIn;
 import com.strongroom.auth.Principal;
+import com.strongroom.auth.Scopes;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -18,6 +22,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * /auth: browser sign-in through Keycloak (which brokers the corporate SAML IdP). {@code login}
@@ -33,12 +38,14 @@ final class SignInApi implements HttpService {
     private final AccessTokens tokens;
     private final BrowserSessions sessions;
     private final AuditLog audit;
+    private final Members members;
 
-    SignInApi(OidcSignIn signIn, AccessTokens tokens, BrowserSessions sessions, AuditLog audit) {
+    SignInApi(OidcSignIn signIn, AccessTokens tokens, BrowserSessions sessions, AuditLog audit, Members members) {
         this.signIn = signIn;
         this.tokens = tokens;
         this.sessions = sessions;
         this.audit = audit;
+        this.members = members;
     }
 
     @Override
@@ -102,7 +109,11 @@ final class SignInApi implements HttpService {
             record(res, "anonymous", null, "auth.sign_in", source, AuditEvent.Outcome.DENIED, "no Strongroom role");
             throw new ApiException(Status.FORBIDDEN_403, "insufficient_permissions", e.getMessage());
         }
-        BrowserSessions.Session s = sessions.create(p, t.idToken());
+        // A person in a browser acts with everything their role allows; scopes limit API credentials.
+        Principal person = new Principal(p.actorId(), p.organizationId(), p.role(), Set.of(Scopes.ALL));
+        Person who = Person.of(t.idToken());
+        members.signedIn(person, who.name(), who.email());
+        BrowserSessions.Session s = sessions.create(person, t.idToken());
         record(
                 res,
                 p.actorId(),
@@ -122,7 +133,10 @@ final class SignInApi implements HttpService {
                 .orElseThrow(() ->
                         new ApiException(Status.UNAUTHORIZED_401, "not_signed_in", "Not signed in; open /auth/login."));
         Map<String, Object> body = new LinkedHashMap<>();
+        Person who = Person.of(s.idToken());
         body.put("user", s.principal().actorId());
+        body.put("name", who.name());
+        body.put("email", who.email());
         body.put("organization_id", s.principal().organizationId());
         body.put("role", s.principal().role().wireName());
         body.put("scopes", s.principal().scopes().stream().sorted().toList());
@@ -156,7 +170,27 @@ final class SignInApi implements HttpService {
                         "signed_out",
                         true,
                         "logout_url",
-                        signIn.logoutUrl(s.idToken(), Optional.empty()).toString()));
+                        signIn.logoutUrl(s.idToken(), Optional.of(signIn.startPage()))
+                                .toString()));
+    }
+
+    /** Display name and email from the ID token Keycloak handed over the back channel, for display. */
+    private record Person(String name, String email) {
+        static Person of(String idToken) {
+            if (idToken == null) {
+                return new Person(null, null);
+            }
+            try {
+                JWTClaimsSet claims = JWTParser.parse(idToken).getJWTClaimsSet();
+                String name = claims.getStringClaim("name");
+                if (name == null || name.isBlank()) {
+                    name = claims.getStringClaim("preferred_username");
+                }
+                return new Person(name, claims.getStringClaim("email"));
+            } catch (java.text.ParseException e) {
+                return new Person(null, null);
+            }
+        }
     }
 
     private void record(

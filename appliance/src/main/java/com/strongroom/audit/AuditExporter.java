@@ -40,7 +40,7 @@ public final class AuditExporter {
         return count[0];
     }
 
-    private static void write(JsonGenerator gen, AuditRecord r) throws IOException {
+    static void write(JsonGenerator gen, AuditRecord r) throws IOException {
         AuditEvent e = r.event();
         gen.writeStartObject();
         gen.writeNumberField("seq", r.seq());

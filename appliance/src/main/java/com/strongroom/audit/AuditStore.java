@@ -12,6 +12,9 @@ import java.util.function.Consumer;
 
 /** Rows of the audit chain in H2. Only appends and the one-time chaining of pending rows. */
 final class AuditStore {
+    static final String SELECT = "SELECT seq, ts, actor, organization, action, target, source, outcome, request_id,"
+            + " detail, key_version, mac FROM audit_log";
+
     private final H2Database db;
 
     AuditStore(H2Database db) {
@@ -94,8 +97,7 @@ final class AuditStore {
 
     /** Streams rows in chain order from {@code afterSeq} on; {@code limit} < 0 means all. */
     static void scan(Connection c, long afterSeq, Consumer<AuditRecord> sink) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT seq, ts, actor, organization, action, target, source, "
-                + "outcome, request_id, detail, key_version, mac FROM audit_log WHERE seq > ? ORDER BY seq")) {
+        try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE seq > ? ORDER BY seq")) {
             ps.setLong(1, afterSeq);
             ps.setFetchSize(500);
             try (ResultSet rs = ps.executeQuery()) {
@@ -106,7 +108,7 @@ final class AuditStore {
         }
     }
 
-    private static AuditRecord read(ResultSet rs) throws SQLException {
+    static AuditRecord read(ResultSet rs) throws SQLException {
         AuditEvent.Outcome outcome;
         try {
             outcome = AuditEvent.Outcome.valueOf(rs.getString(8));

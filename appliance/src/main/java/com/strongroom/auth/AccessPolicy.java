@@ -55,6 +55,9 @@ public final class AccessPolicy {
             new AccessRule("GET", "/v1/mcp", VIEWER, "mcp:query"),
             new AccessRule("DELETE", "/v1/mcp", VIEWER, "mcp:query"),
             new AccessRule("POST", "/v1/mcp/query", VIEWER, "mcp:query"),
+            // appliance-wide entries (seal, rotations, failed sign-ins) are in it: unrestricted admins only
+            new AccessRule("GET", "/v1/audit", ADMIN, Scopes.ALL),
+            new AccessRule("GET", "/v1/members", ADMIN, "account:read"),
             new AccessRule("GET", "/v1/system/keys", ADMIN, Scopes.ALL),
             new AccessRule("POST", "/v1/system/keys/rotate", ADMIN, Scopes.ALL));
 

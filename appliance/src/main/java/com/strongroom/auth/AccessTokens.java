@@ -75,6 +75,12 @@ public final class AccessTokens {
             LOG.log(Level.FINE, "access token refused: " + e.getMessage());
             return Optional.empty();
         }
+        Object typ = claims.getClaim("typ");
+        if (typ != null && !"Bearer".equals(typ)) {
+            // an ID or refresh token of the same realm and audience is not an access token
+            LOG.log(Level.FINE, "access token refused: typ " + typ);
+            return Optional.empty();
+        }
         Role role = highestRole(claims);
         if (role == null) {
             throw new NoRoleException();

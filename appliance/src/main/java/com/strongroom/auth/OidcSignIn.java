@@ -112,6 +112,11 @@ public final class OidcSignIn {
     }
 
     /** Where to send the browser to end its Keycloak session too. */
+    /** The appliance's start page, where Keycloak sends the browser after sign-out. */
+    public URI startPage() {
+        return config.redirectUri().resolve("/");
+    }
+
     public URI logoutUrl(String idToken, Optional<URI> afterwards) {
         Map<String, String> q = new LinkedHashMap<>();
         q.put("client_id", config.browserClientId());

@@ -276,7 +276,12 @@ public record StrongroomConfig(
                     r.string("sso.idp.alias").orElse("corporate"),
                     r.httpUrl("sso.idp.metadata-url"),
                     r.string("sso.idp.role-attribute").orElse("groups"),
-                    mapping);
+                    mapping,
+                    java.util.Map.of(
+                            "email", r.string("sso.idp.email-attribute").orElse("email"),
+                            "firstName",
+                                    r.string("sso.idp.first-name-attribute").orElse("firstName"),
+                            "lastName", r.string("sso.idp.last-name-attribute").orElse("lastName")));
         }
         return new com.strongroom.sso.SsoSettings(
                 r.httpUrl("sso.keycloak-url"),

@@ -84,7 +84,13 @@ public final class DatasetService {
 
     public DatasetStore.Page list(String organizationId, DatasetStore.Sort sort, int limit, int offset)
             throws SQLException {
-        return store.list(organizationId, sort, limit, offset);
+        return store.list(organizationId, false, sort, limit, offset);
+    }
+
+    /** Deleted datasets that can still be restored, newest deletion first by default sort. */
+    public DatasetStore.Page listDeleted(String organizationId, DatasetStore.Sort sort, int limit, int offset)
+            throws SQLException {
+        return store.list(organizationId, true, sort, limit, offset);
     }
 
     public Optional<Dataset> update(

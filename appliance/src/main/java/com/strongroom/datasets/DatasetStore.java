@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,25 +79,37 @@ public final class DatasetStore {
 
     public record Page(List<Dataset> items, long total) {}
 
-    /** Active datasets of the organization, one page. */
-    public Page list(String organizationId, Sort sort, int limit, int offset) throws SQLException {
+    /**
+     * One page of the organization's active datasets, or with {@code deleted} of those deleted and
+     * still restorable (not purged, restore window open).
+     */
+    public Page list(String organizationId, boolean deleted, Sort sort, int limit, int offset) throws SQLException {
+        String where = deleted
+                ? "organization_id = ? AND deleted_at IS NOT NULL AND purged_at IS NULL AND purge_after > ?"
+                : "organization_id = ? AND deleted_at IS NULL";
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         try (Connection c = metadata.db().connection()) {
             long total;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT COUNT(*) FROM dataset WHERE organization_id = ? AND deleted_at IS NULL")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM dataset WHERE " + where)) {
                 ps.setString(1, organizationId);
+                if (deleted) {
+                    ps.setObject(2, now);
+                }
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     total = rs.getLong(1);
                 }
             }
             List<Dataset> items = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
-                    + " FROM dataset WHERE organization_id = ? AND deleted_at IS NULL ORDER BY " + sort.sql
-                    + " LIMIT ? OFFSET ?")) {
-                ps.setString(1, organizationId);
-                ps.setInt(2, limit);
-                ps.setInt(3, offset);
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM dataset WHERE " + where
+                    + " ORDER BY " + sort.sql + " LIMIT ? OFFSET ?")) {
+                int i = 1;
+                ps.setString(i++, organizationId);
+                if (deleted) {
+                    ps.setObject(i++, now);
+                }
+                ps.setInt(i++, limit);
+                ps.setInt(i, offset);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         items.add(row(rs));

@@ -4,6 +4,7 @@ import com.strongroom.auth.Role;
 import com.strongroom.auth.Scopes;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.core.Response;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -160,7 +161,17 @@ public final class RealmProvisioner {
         Map<String, String> attributes =
                 rep.getAttributes() == null ? new HashMap<>() : new HashMap<>(rep.getAttributes());
         attributes.put("pkce.code.challenge.method", "S256");
+        attributes.put("post.logout.redirect.uris", postLogoutUris());
         rep.setAttributes(attributes);
+    }
+
+    /** After sign-out Keycloak may send the browser back to the appliance's start page only. */
+    private String postLogoutUris() {
+        return settings.redirectUris().stream()
+                .map(u -> URI.create(u).resolve("/").toString())
+                .distinct()
+                .sorted()
+                .collect(java.util.stream.Collectors.joining("##"));
     }
 
     private List<String> differences(ClientRepresentation rep) {
@@ -184,6 +195,9 @@ public final class RealmProvisioner {
         Map<String, String> attributes = Objects.requireNonNullElse(rep.getAttributes(), Map.of());
         if (!"S256".equals(attributes.get("pkce.code.challenge.method"))) {
             d.add("pkce.code.challenge.method");
+        }
+        if (!postLogoutUris().equals(attributes.get("post.logout.redirect.uris"))) {
+            d.add("post.logout.redirect.uris");
         }
         return d;
     }
@@ -268,6 +282,28 @@ public final class RealmProvisioner {
                         "attribute.name", idp.roleAttribute(),
                         "attribute.value", m.getKey(),
                         "role", m.getValue().wireName()));
+                try (Response r = realm.identityProviders().get(idp.alias()).addMapper(mapper)) {
+                    check(r, "mapper " + name);
+                }
+                changes.add("added mapper: " + name);
+            }
+        }
+        profileMappers(realm, idp, mappers);
+    }
+
+    private void profileMappers(
+            RealmResource realm, SsoSettings.SamlIdp idp, Map<String, IdentityProviderMapperRepresentation> mappers) {
+        for (Map.Entry<String, String> a : new java.util.TreeMap<>(idp.profileAttributes()).entrySet()) {
+            String name = "profile " + a.getKey() + " from " + a.getValue();
+            if (!mappers.containsKey(name)) {
+                IdentityProviderMapperRepresentation mapper = new IdentityProviderMapperRepresentation();
+                mapper.setName(name);
+                mapper.setIdentityProviderAlias(idp.alias());
+                mapper.setIdentityProviderMapper("saml-user-attribute-idp-mapper");
+                mapper.setConfig(Map.of(
+                        "syncMode", "FORCE",
+                        "attribute.name", a.getValue(),
+                        "user.attribute", a.getKey()));
                 try (Response r = realm.identityProviders().get(idp.alias()).addMapper(mapper)) {
                     check(r, "mapper " + name);
                 }

@@ -35,6 +35,13 @@ public record SsoSettings(
      *     signing certificate)
      * @param roleAttribute the SAML attribute whose values map to roles (e.g. groups)
      * @param roleMapping attribute value to role, e.g. strongroom-admins to admin
+     * @param profileAttributes Keycloak user attribute (email, firstName, lastName) to the SAML
+     *     attribute that carries it, so a first sign-in needs no profile form
      */
-    public record SamlIdp(String alias, URI metadataUrl, String roleAttribute, Map<String, Role> roleMapping) {}
+    public record SamlIdp(
+            String alias,
+            URI metadataUrl,
+            String roleAttribute,
+            Map<String, Role> roleMapping,
+            Map<String, String> profileAttributes) {}
 }

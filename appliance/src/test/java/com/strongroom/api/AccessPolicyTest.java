@@ -52,6 +52,8 @@ class AccessPolicyTest {
             GET /v1/mcp viewer mcp:query
             DELETE /v1/mcp viewer mcp:query
             POST /v1/mcp/query viewer mcp:query
+            GET /v1/audit admin *
+            GET /v1/members admin account:read
             GET /v1/system/keys admin *
             POST /v1/system/keys/rotate admin *
             """;

@@ -119,7 +119,7 @@ class SsoProvisionTest {
         assertTrue(idp.at("/config/signingCertificate").asText().length() > 100, "the corp realm's certificate");
         assertTrue(idp.at("/config/singleSignOnServiceUrl").asText().contains("/realms/corp/protocol/saml"));
         JsonNode mappers = get("/strongroom/identity-provider/instances/corporate/mappers");
-        assertEquals(2, mappers.size(), mappers.toString());
+        assertEquals(5, mappers.size(), mappers.toString()); // two roles, email, first and last name
         Set<String> defaults = new HashSet<>();
         get("/strongroom/roles/default-roles-strongroom/composites")
                 .forEach(r -> defaults.add(r.get("name").asText()));
@@ -132,7 +132,7 @@ class SsoProvisionTest {
         Run third = provision("https://search2.example.internal/auth/callback", passwordFile);
         assertEquals(0, third.exit(), third.err());
         assertEquals(
-                "realm strongroom: updated client strongroom: redirectUris",
+                "realm strongroom: updated client strongroom: redirectUris, post.logout.redirect.uris",
                 third.out().strip());
         assertEquals(
                 List.of("https://search2.example.internal/auth/callback"),
