@@ -33,6 +33,7 @@ import org.keycloak.representations.idm.RoleRepresentation;
  */
 public final class RealmProvisioner {
     static final String AUDIENCE_MAPPER = "strongroom-audience";
+    static final int ACCESS_TOKEN_SECONDS = 3600;
 
     private final Keycloak keycloak;
     private final SsoSettings settings;
@@ -67,7 +68,36 @@ public final class RealmProvisioner {
             keycloak.realms().create(rep);
             changes.add("created realm " + name);
         }
+        tokenPolicy(keycloak.realm(name));
         return keycloak.realm(name);
+    }
+
+    /**
+     * One-hour access tokens; refresh tokens rotate (each one works once, a replayed one is refused
+     * and ends the session), so a stolen refresh token is caught at its next use.
+     */
+    private void tokenPolicy(RealmResource realm) {
+        RealmRepresentation rep = realm.toRepresentation();
+        List<String> differ = new ArrayList<>();
+        if (!Integer.valueOf(ACCESS_TOKEN_SECONDS).equals(rep.getAccessTokenLifespan())) {
+            differ.add("accessTokenLifespan");
+        }
+        if (!Boolean.TRUE.equals(rep.getRevokeRefreshToken())) {
+            differ.add("revokeRefreshToken");
+        }
+        if (!Integer.valueOf(0).equals(rep.getRefreshTokenMaxReuse())) {
+            differ.add("refreshTokenMaxReuse");
+        }
+        if (!differ.isEmpty()) {
+            RealmRepresentation update = new RealmRepresentation();
+            update.setAccessTokenLifespan(ACCESS_TOKEN_SECONDS);
+            update.setRevokeRefreshToken(true);
+            update.setRefreshTokenMaxReuse(0);
+            realm.update(update);
+            if (!changes.contains("created realm " + settings.realm())) {
+                changes.add("updated realm " + settings.realm() + ": " + String.join(", ", differ));
+            }
+        }
     }
 
     private void roles(RealmResource realm) {

@@ -73,14 +73,37 @@ class SamlBrowserSignInTest {
 
     @Test
     void aUserWithoutAMappedGroup_getsTheDefaultViewerRole_andNoWriteControls() throws Exception {
+        String created = sso.appliance
+                .https()
+                .post("/v1/datasets", sso.appliance.ownerKey(), "{\"name\":\"Board minutes\"}")
+                .body();
+        String id = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(created)
+                .get("id")
+                .asText();
         try (LabBrowser browser = LabBrowser.start(dir)) {
+            browser.driver.get(sso.applianceUrl + "/");
+            browser.await(By.id("sign-in"));
+            browser.screenshot("sign-in", 1280);
             browser.signInThroughCorporateIdp(sso.applianceUrl, "victor", LabSso.password("victor"));
             assertEquals("viewer", browser.driver.findElement(By.id("role")).getText());
-            browser.await(By.id("datasets"));
+            browser.awaitText(By.id("datasets"), "Board minutes");
             assertTrue(browser.driver.findElements(By.id("create-dataset")).isEmpty(), "no create form for viewers");
+            assertTrue(
+                    browser.driver
+                            .findElements(By.cssSelector("#datasets button"))
+                            .isEmpty(),
+                    "no rename/delete");
             assertTrue(browser.driver
                     .findElements(By.cssSelector("a[href='#/keys']"))
                     .isEmpty());
+            browser.screenshot("datasets-viewer", 1280);
+            browser.driver.get(sso.applianceUrl + "/#/datasets/" + id);
+            browser.await(By.id("documents"));
+            assertTrue(browser.driver.findElements(By.id("upload")).isEmpty(), "no upload for viewers");
+            browser.driver.get(sso.applianceUrl + "/#/keys");
+            browser.awaitText(By.tagName("main"), "cannot open this page");
+            assertEquals(403L, browser.fetchStatus("DELETE", "/v1/datasets/" + id, null, true));
             // forced anyway, with a valid CSRF token: the API refuses
             assertEquals(403L, browser.fetchStatus("POST", "/v1/datasets", "{\"name\":\"forced\"}", true));
             assertEquals(403L, browser.fetchStatus("GET", "/v1/api-keys", null, false));

@@ -92,6 +92,10 @@ class SsoProvisionTest {
         assertTrue(first.out().contains("created realm strongroom"), first.out());
         assertTrue(first.out().contains("created SAML identity provider corporate"), first.out());
 
+        JsonNode realmRep = get("/strongroom");
+        assertEquals(3600, realmRep.get("accessTokenLifespan").asInt(), "1-hour access tokens");
+        assertTrue(realmRep.get("revokeRefreshToken").asBoolean(), "refresh tokens rotate");
+        assertEquals(0, realmRep.get("refreshTokenMaxReuse").asInt());
         Set<String> roles = new HashSet<>();
         get("/strongroom/roles").forEach(r -> roles.add(r.get("name").asText()));
         assertTrue(roles.containsAll(Set.of("owner", "admin", "developer", "viewer")), roles.toString());
