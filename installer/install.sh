@@ -21,7 +21,7 @@
 # --restart-command was given) it is restarted and must answer 200 on /health/ready within
 # --ready-timeout (default 120 s). If it does not, install.sh switches `current` (and the unit) back,
 # restarts the previous version, removes the new one and exits 3 (4 if the previous version does not
-# become ready within --rollback-timeout, default 120 s, either). The ready URL defaults to https://<server.host>:<server.https-port>/health/ready
+# become ready within --rollback-timeout, default 120 s, either; 5 if there is nothing to roll back to). The ready URL defaults to https://<server.host>:<server.https-port>/health/ready
 # from the configuration (only the status code is read, so the certificate is not checked).
 # Versions other than the current and the previous one are removed after a successful upgrade.
 #
@@ -255,7 +255,7 @@ do_install() {
     if ! wait_ready "$READY_TIMEOUT"; then
       if [ -z "$previous" ] || [ "$previous" = "$version" ] || [ ! -d "$OPT/$previous" ]; then
         say "$version does not become ready and there is no previous version to roll back to"
-        exit 3
+        exit 5
       fi
       say "ROLLING BACK: $version did not become ready within ${READY_TIMEOUT}s; back to $previous"
       switch_current "$previous"
