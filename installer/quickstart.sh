@@ -27,7 +27,7 @@ export STRONGROOM_HOME="$(mkdir -p "${STRONGROOM_HOME:-./var}" && cd "${STRONGRO
 JAR="$ROOT/appliance/target/strongroom.jar"
 if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/appliance/src" "$ROOT/appliance/pom.xml" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
   echo "Building the appliance (first run takes a few minutes)..." >&2
-  (cd "$ROOT" && mvn -B -q -DskipTests package)
+  (cd "$ROOT" && mvn -B -q -DskipTests -pl appliance package)   # the jar only, not the bundle
 fi
 JVM_FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
 strongroom() { "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" "$@"; }
