@@ -17,8 +17,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Token buckets on /v1/ (bucket4j): one per API key (identified by a keyed hash of the presented
- * token, never the token itself) and one per client address, whatever key it sends; and the block
+ * Token buckets on /v1/ (bucket4j): one per API key, access token or browser session (identified by
+ * a keyed hash of the presented credential, never the credential itself) and one per client address, whatever key it sends; and the block
  * of an address after repeated failed authentications ({@link AuthFailures}). Every answer
  * carries X-RateLimit-Limit, -Remaining and -Reset of the key's bucket (the address's without a
  * key); an empty bucket or a blocked address answers 429 with Retry-After.
@@ -74,12 +74,22 @@ final class RateLimits implements Filter {
                         auth.substring(7).trim());
     }
 
+    /** A signed-in browser (session cookie, no Authorization header) shares the access tokens' budget. */
+    private static boolean isSession(RoutingRequest req) {
+        return !req.headers().contains(HeaderNames.AUTHORIZATION)
+                && SignInApi.cookie(req).isPresent();
+    }
+
+    /** The caller's bucket: a keyed hash of its credential (API key, token or session id), or null. */
     static String keyOf(RoutingRequest req) {
-        String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
-        if (auth == null) {
+        String credential = req.headers()
+                .first(HeaderNames.AUTHORIZATION)
+                .or(() -> SignInApi.cookie(req).map(c -> "session " + c))
+                .orElse(null);
+        if (credential == null) {
             return null;
         }
-        return HexFormat.of().formatHex(Hmac.sha256(KEY, auth.getBytes(StandardCharsets.UTF_8)), 0, 16);
+        return HexFormat.of().formatHex(Hmac.sha256(KEY, credential.getBytes(StandardCharsets.UTF_8)), 0, 16);
     }
 
     @Override
@@ -106,18 +116,23 @@ final class RateLimits implements Filter {
                 refuse(res, probe, perAddressPerHour, "this address");
                 return;
             }
-            if (keyOf(req) == null || (isToken(req) ? perTokenPerHour : perKeyPerHour) <= 0) {
+            if (keyOf(req) == null || (isToken(req) || isSession(req) ? perTokenPerHour : perKeyPerHour) <= 0) {
                 headers(res, probe, perAddressPerHour);
             }
         }
         String key = keyOf(req);
-        boolean token = key != null && isToken(req);
+        boolean session = key != null && isSession(req);
+        boolean token = key != null && (session || isToken(req));
         long limit = token ? perTokenPerHour : perKeyPerHour;
         if (limit > 0 && key != null) {
             ConsumptionProbe probe = take(token ? tokenBuckets : keyBuckets, key, limit);
             headers(res, probe, limit);
             if (!probe.isConsumed()) {
-                refuse(res, probe, limit, token ? "this access token" : "this API key");
+                refuse(
+                        res,
+                        probe,
+                        limit,
+                        session ? "this browser session" : token ? "this access token" : "this API key");
                 return;
             }
         }

@@ -38,6 +38,9 @@ class BrowserSignInEndToEndTest {
     private static final Pattern FORM_ACTION =
             Pattern.compile("<form[^>]*id=\"kc-form-login\"[^>]*action=\"([^\"]+)\"");
 
+    /** Small, so one test can use a session's whole hourly budget (15,000 by default). */
+    private static final int SESSION_LIMIT = 40;
+
     @TempDir
     static Path dir;
 
@@ -76,7 +79,8 @@ class BrowserSignInEndToEndTest {
         }
         lab = LabAppliance.startOnPort(
                 dir.resolve("app"),
-                "oauth:\n  issuer: " + keycloak.issuer("strongroom") + "\n  redirect-uri: " + redirect + "\n",
+                "oauth:\n  issuer: " + keycloak.issuer("strongroom") + "\n  redirect-uri: " + redirect
+                        + "\n  rate-limit-per-hour: " + SESSION_LIMIT + "\n",
                 port);
         https = lab.https();
     }
@@ -194,5 +198,25 @@ class BrowserSignInEndToEndTest {
         assertTrue(audit.output().contains("\"auth.sign_in\""), audit.output());
         assertTrue(audit.output().contains("\"auth.sign_out\""), audit.output());
         assertFalse(lab.log().contains(cookie), "session ids never reach the log");
+    }
+
+    @Test
+    void aBrowserSession_hasItsOwnHourlyBudget() throws Exception {
+        String cookie = signIn();
+        String other = signIn();
+        int allowed = 0;
+        HttpResponse<String> r;
+        while ((r = withCookie("GET", "/v1/datasets", cookie, null, null)).statusCode() == 200) {
+            allowed++;
+            assertTrue(allowed <= SESSION_LIMIT, "the session's limit is not applied");
+        }
+        assertEquals(SESSION_LIMIT, allowed);
+        assertEquals(429, r.statusCode(), r.body());
+        assertTrue(r.body().contains("this browser session"), r.body());
+        assertTrue(r.headers().firstValue("Retry-After").isPresent());
+        assertEquals(
+                String.valueOf(SESSION_LIMIT),
+                r.headers().firstValue("X-RateLimit-Limit").orElse(""));
+        assertEquals(200, withCookie("GET", "/v1/datasets", other, null, null).statusCode(), "per session");
     }
 }
