@@ -39,7 +39,7 @@ say() { echo "ansible-test: $*" >&2; }
 ok() { PASSED=$((PASSED + 1)); say "ok: $*"; }
 fail() { say "FAILED: $*"; say "1 failed"; exit 1; }
 
-[ "$(id -u)" -eq 0 ] || fail "needs root (debootstrap, chroot, mount)"
+[ "$(id -u)" -eq 0 ] || fail "needs root (debootstrap, chroot, mount); skip it with -Dansible.test.skip"
 [ -f "$BUNDLE" ] && [ -f "$BUNDLE.sha256" ] || fail "no bundle with .sha256 at $1 (mvn -B -DskipTests package)"
 # shellcheck source=installer/lib.sh
 . "$REPO/installer/lib.sh"
