@@ -165,6 +165,13 @@ if [ -n "$KEYCLOAK_DIST" ] && [ -f "$KEYCLOAK_DIST" ] && [ -n "$KEYCLOAK_VERSION
   mkdir -p "$KC_ROOT$KC_JDK"
   mount --bind "$KC_JDK" "$KC_ROOT$KC_JDK"
   mount -o remount,bind,ro "$KC_ROOT$KC_JDK" 2>/dev/null || true
+  # What the JDK's package brings with it on a real host: Debian's Java CA store (ca-certificates-java),
+  # which the Temurin package links lib/security/cacerts to. Keycloak refuses to start without one.
+  if [ -L "$KC_JDK/lib/security/cacerts" ] && [ -f "$(readlink -f "$KC_JDK/lib/security/cacerts")" ]; then
+    store="$(readlink -f "$KC_JDK/lib/security/cacerts")"
+    mkdir -p "$KC_ROOT$(dirname "$store")"
+    cp "$store" "$KC_ROOT$store"
+  fi
   ok "bookworm roots ready in $(($(date +%s) - t0))s: $ROOTFS (appliance), $KC_ROOT (keycloak)"
 else
   say "no Keycloak distribution (KEYCLOAK_DIST, KEYCLOAK_VERSION): the keycloak role is only linted and syntax-checked"
@@ -293,6 +300,7 @@ if [ $WITH_KC -eq 1 ]; then
     . "$KC_ROOT/etc/keycloak/keycloak.env"
     set +a
     export JAVA_HOME="$KC_JDK"
+    umask 0027    # the unit's UMask=
     exec setsid chroot --userspec=keycloak:keycloak "$KC_ROOT" /bin/sh -c \
       'cd /opt/keycloak && exec /opt/keycloak/current/bin/kc.sh --config-file=/etc/keycloak/keycloak.conf start'
   ) </dev/null >"$RUN/keycloak.log" 2>&1 &
