@@ -86,12 +86,17 @@ stop_serve() {
   fi
   wait "$SERVE_PID" 2>/dev/null || true
   SERVE_PID=""
-KC_PID=""
 }
 cleanup() {
   local rc=$?
   stop_serve
   stop_keycloak
+  # Anything else this test started inside the roots (found by its root directory, killed by PID).
+  local p r
+  for p in /proc/[0-9]*; do
+    r="$(readlink "$p/root" 2>/dev/null)" || continue
+    case "$r" in "$RUN"/*) kill -KILL "${p#/proc/}" 2>/dev/null || true ;; esac
+  done
   if ! unmount_all; then
     say "WARNING: something is still mounted below $RUN; not removing it"
     exit 1
@@ -411,6 +416,11 @@ for f in "$RUN"/converge-*.log "$RUN/lint.log" "$RUN/serve.log"; do
 done
 ok "no PIN or password in Ansible's output (converges run with -v) or the appliance's log"
 stop_keycloak
+# Nothing started here may outlive the test: no process left with either root as its root.
+left="$(for p in /proc/[0-9]*; do r="$(readlink "$p/root" 2>/dev/null)" || continue
+  case "$r" in "$RUN"/*) echo "${p#/proc/}" ;; esac; done)"
+[ -z "$left" ] || fail "processes left running inside the roots: $left"
+ok "no process left inside the roots"
 
 say "done in $(($(date +%s) - START))s"
 say "$PASSED passed, 0 failed"
