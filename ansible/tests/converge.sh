@@ -13,7 +13,8 @@
 #  4. the installed appliance started inside the root as the strongroom user, the way the unit does
 #     (PIN as a credential in $CREDENTIALS_DIRECTORY), /health/ready 200 over HTTPS from the host
 #     trusting only the supplied certificate; stopped by its PID;
-#  5. a second converge reports changed=0; no secret appears in Ansible's output.
+#  5. a second converge reports changed=0, and so does one with --check --diff; no secret appears in
+#     Ansible's output.
 #
 # With a Keycloak distribution ($KEYCLOAK_DIST, a keycloak-quarkus-dist zip; Maven passes the one it
 # copies from Maven Central, version $KEYCLOAK_VERSION) there is also a keycloak host, a second root:
@@ -411,10 +412,18 @@ if [ $WITH_KC -eq 1 ]; then
   grep -qE '"stdout": "realm strongroom: nothing to change"' "$RUN/converge-2.log" || fail "sso provision did not run or changed again"
   ok "sso provision ran again: realm strongroom: nothing to change"
 fi
+# What an operator runs before a change window: check mode with diffs must work on a converged host,
+# find nothing to change, and show no secret in its diffs.
+converge 3-check --check --diff
+if echo "$RECAP" | grep -vqE ' changed=0 '; then
+  grep -E '^changed:' "$RUN/converge-3-check.log" >&2 || true
+  fail "check mode (--check --diff) reports changes on a converged host"
+fi
+ok "--check --diff on the converged hosts: changed=0"
 for f in "$RUN"/converge-*.log "$RUN/lint.log" "$RUN/serve.log"; do
   if grep -qF -e "$USER_PIN" -e "$SO_PIN" -e "$KC_PASSWORD" "$f"; then fail "a secret appears in $(basename "$f")"; fi
 done
-ok "no PIN or password in Ansible's output (converges run with -v) or the appliance's log"
+ok "no PIN or password in Ansible's output (converges run with -v, one with --diff) or the appliance's log"
 stop_keycloak
 # Nothing started here may outlive the test: no process left with either root as its root.
 left="$(for p in /proc/[0-9]*; do r="$(readlink "$p/root" 2>/dev/null)" || continue
