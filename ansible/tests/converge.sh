@@ -1,0 +1,435 @@
+#!/usr/bin/env bash
+# The Ansible roles for real, run by Maven in the installer module's integration-test phase after the
+# bundle test (skip with -Dansible.test.skip):
+#
+#   ansible/tests/converge.sh installer/target/strongroom-<version>-linux-x86_64.tar.gz
+#
+#  1. ansible-lint (production profile) and ansible-playbook --syntax-check on site.yml;
+#  2. a Debian bookworm root made by debootstrap (minbase, cached as a tarball under
+#     installer/target/ansible-test/cache, so a rerun unpacks it in seconds);
+#  3. site.yml converged against that root over the community.general.chroot connection: lab HSM
+#     (SoftHSM2 token made by `keys init-token`, KEK by `keys init --create-kek`), a supplied TLS
+#     certificate, firewall rules written and checked with `nft -c` but not applied, no systemd;
+#  4. the installed appliance started inside the root as the strongroom user, the way the unit does
+#     (PIN as a credential in $CREDENTIALS_DIRECTORY), /health/ready 200 over HTTPS from the host
+#     trusting only the supplied certificate; stopped by its PID;
+#  5. a second converge reports changed=0, and so does one with --check --diff; no secret appears in
+#     Ansible's output.
+#
+# With a Keycloak distribution ($KEYCLOAK_DIST, a keycloak-quarkus-dist zip; Maven passes the one it
+# copies from Maven Central, version $KEYCLOAK_VERSION) there is also a keycloak host, a second root:
+# the keycloak role is converged into it first (--limit keycloak), Keycloak is started inside it as
+# the keycloak user the way its unit does (host JDK bind-mounted read-only), then the full converge
+# provisions the realm with `strongroom sso provision` from the appliance root, and the second
+# converge finds nothing to change there either (the realm says "nothing to change").
+#
+# Needs root (debootstrap, chroot, mount). Installs ansible, ansible-lint and debootstrap from Debian
+# when missing. PINs are random per run, kept in a 0600 vars file, never on a command line.
+# /proc and /dev are mounted in the root for the run and always unmounted (trap); the run directory
+# is removed afterwards, or kept (unmounted) for inspection after a failure.
+set -euo pipefail
+BUNDLE="$(readlink -f "${1:?usage: converge.sh BUNDLE.tar.gz}")"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ANSIBLE_DIR="$(cd "$HERE/.." && pwd)"
+REPO="$(cd "$ANSIBLE_DIR/.." && pwd)"
+T="${ANSIBLE_TEST_DIR:-$REPO/installer/target/ansible-test}"
+CACHE="$T/cache"
+RUN="$T/run"
+ROOTFS="$RUN/root"
+KC_ROOT="$RUN/keycloak-root"
+KEYCLOAK_DIST="${KEYCLOAK_DIST:-}"
+KEYCLOAK_VERSION="${KEYCLOAK_VERSION:-}"
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# What the roles install, included up front so a converge needs no package download.
+INCLUDE=python3,python3-apt,softhsm2,nftables,curl,ca-certificates,unzip
+START=$(date +%s)
+PASSED=0
+SERVE_PID=""
+KC_PID=""
+
+say() { echo "ansible-test: $*" >&2; }
+ok() { PASSED=$((PASSED + 1)); say "ok: $*"; }
+fail() { say "FAILED: $*"; say "1 failed"; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || fail "needs root (debootstrap, chroot, mount); skip it with -Dansible.test.skip"
+[ -f "$BUNDLE" ] && [ -f "$BUNDLE.sha256" ] || fail "no bundle with .sha256 at $1 (mvn -B -DskipTests package)"
+# shellcheck source=installer/lib.sh
+. "$REPO/installer/lib.sh"
+strongroom_apt ansible ansible-lint debootstrap openssl curl
+
+# Unmounts everything below the run directory, deepest first; refuses to go on while anything stays
+# mounted (a later rm -rf would otherwise reach the host's /dev).
+unmount_all() {
+  local m
+  [ -d "$RUN" ] || return 0
+  for m in $(awk -v r="$RUN" 'index($2, r "/") == 1 { print $2 }' /proc/mounts | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m"
+  done
+  ! awk -v r="$RUN" 'index($2, r "/") == 1 { found = 1 } END { exit !found }' /proc/mounts
+}
+# kc.sh runs Java as its child: stop the whole process group (started with setsid).
+stop_keycloak() {
+  [ -n "$KC_PID" ] || return 0
+  if kill -0 "$KC_PID" 2>/dev/null; then
+    kill -TERM -- "-$KC_PID" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 -- "-$KC_PID" 2>/dev/null || break; sleep 1; done
+    kill -KILL -- "-$KC_PID" 2>/dev/null || true
+  fi
+  wait "$KC_PID" 2>/dev/null || true
+  KC_PID=""
+}
+stop_serve() {
+  [ -n "$SERVE_PID" ] || return 0
+  if kill -0 "$SERVE_PID" 2>/dev/null; then
+    kill -TERM "$SERVE_PID" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 1; done
+    kill -KILL "$SERVE_PID" 2>/dev/null || true
+  fi
+  wait "$SERVE_PID" 2>/dev/null || true
+  SERVE_PID=""
+}
+cleanup() {
+  local rc=$?
+  stop_serve
+  stop_keycloak
+  # Anything else this test started inside the roots (found by its root directory, killed by PID).
+  local p r
+  for p in /proc/[0-9]*; do
+    r="$(readlink "$p/root" 2>/dev/null)" || continue
+    case "$r" in "$RUN"/*) kill -KILL "${p#/proc/}" 2>/dev/null || true ;; esac
+  done
+  if ! unmount_all; then
+    say "WARNING: something is still mounted below $RUN; not removing it"
+    exit 1
+  fi
+  if [ $rc -eq 0 ]; then rm -rf "$RUN"; else say "run directory kept for inspection: $RUN"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A clean start: whatever an interrupted run left (mounts first).
+unmount_all || fail "cannot unmount what a previous run left below $ROOTFS"
+rm -rf "$RUN"
+mkdir -p "$RUN" "$CACHE"
+chmod 700 "$RUN"
+
+# Ansible reads its settings from ansible/ansible.cfg and nothing from this environment.
+run_ansible() {
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RUN/home" LC_ALL=C.UTF-8 \
+    ANSIBLE_CONFIG="$ANSIBLE_DIR/ansible.cfg" ANSIBLE_LOCAL_TEMP="$RUN/home/.ansible/tmp" \
+    ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1 "$@"
+}
+mkdir -p "$RUN/home"
+
+# ---------------------------------------------------------------------------------------------
+say "1. lint and syntax"
+t0=$(date +%s)
+if ! (cd "$ANSIBLE_DIR" && run_ansible ansible-lint --profile production --nocolor) >"$RUN/lint.log" 2>&1; then
+  cat "$RUN/lint.log" >&2
+  fail "ansible-lint --profile production"
+fi
+ok "ansible-lint --profile production: no violations ($(($(date +%s) - t0))s)"
+(cd "$ANSIBLE_DIR" && run_ansible ansible-playbook -i inventory.example.yml --syntax-check site.yml) >"$RUN/syntax.log" 2>&1 ||
+  { cat "$RUN/syntax.log" >&2; fail "ansible-playbook --syntax-check site.yml"; }
+ok "ansible-playbook --syntax-check site.yml"
+
+# ---------------------------------------------------------------------------------------------
+say "2. Debian bookworm root"
+t0=$(date +%s)
+BASE="$CACHE/bookworm-minbase.tar.gz"
+if [ ! -f "$BASE" ] || [ "$(cat "$BASE.include" 2>/dev/null)" != "$INCLUDE" ]; then
+  say "debootstrap --variant=minbase --include=$INCLUDE bookworm (once; cached in $BASE)"
+  tmp="$(mktemp -d "$CACHE/.debootstrap.XXXXXX")"
+  debootstrap --variant=minbase --include="$INCLUDE" bookworm "$tmp/root" "$MIRROR" >"$RUN/debootstrap.log" 2>&1 ||
+    { tail -20 "$RUN/debootstrap.log" >&2; rm -rf "$tmp"; fail "debootstrap"; }
+  rm -f "$tmp/root/var/cache/apt/archives/"*.deb
+  tar --numeric-owner -C "$tmp/root" -czf "$BASE.tmp" .
+  rm -rf "$tmp"
+  mv "$BASE.tmp" "$BASE"
+  echo "$INCLUDE" >"$BASE.include"
+fi
+# A root from the cached tarball, with /proc and /dev mounted.
+make_root() {
+  local dir="$1"
+  mkdir -p "$dir"
+  tar --numeric-owner -C "$dir" -xzf "$BASE"
+  cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
+  # As the Debian installer writes it: the host name resolves (the keyring's H2 auto-server needs that).
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$(hostname)" >"$dir/etc/hosts"
+  mount -t proc proc "$dir/proc"
+  mount --bind /dev "$dir/dev"
+}
+make_root "$ROOTFS"
+WITH_KC=0
+KC_JDK=""
+if [ -n "$KEYCLOAK_DIST" ] && [ -f "$KEYCLOAK_DIST" ] && [ -n "$KEYCLOAK_VERSION" ]; then
+  WITH_KC=1
+  make_root "$KC_ROOT"
+  # Keycloak needs a JDK 21+; the host's JDK 25, read-only, where keycloak_java_home says.
+  KC_JDK="$(dirname "$(dirname "$(strongroom_java)")")"
+  mkdir -p "$KC_ROOT$KC_JDK"
+  mount --bind "$KC_JDK" "$KC_ROOT$KC_JDK"
+  mount -o remount,bind,ro "$KC_ROOT$KC_JDK" 2>/dev/null || true
+  # What the JDK's package brings with it on a real host: Debian's Java CA store (ca-certificates-java),
+  # which the Temurin package links lib/security/cacerts to. Keycloak refuses to start without one.
+  if [ -L "$KC_JDK/lib/security/cacerts" ] && [ -f "$(readlink -f "$KC_JDK/lib/security/cacerts")" ]; then
+    store="$(readlink -f "$KC_JDK/lib/security/cacerts")"
+    mkdir -p "$KC_ROOT$(dirname "$store")"
+    cp "$store" "$KC_ROOT$store"
+  fi
+  ok "bookworm roots ready in $(($(date +%s) - t0))s: $ROOTFS (appliance), $KC_ROOT (keycloak)"
+else
+  say "no Keycloak distribution (KEYCLOAK_DIST, KEYCLOAK_VERSION): the keycloak role is only linted and syntax-checked"
+  ok "bookworm root ready in $(($(date +%s) - t0))s: $ROOTFS"
+fi
+
+# ---------------------------------------------------------------------------------------------
+say "3. converge"
+# Free ports (the roots share the host's network).
+TAKEN=" "
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 40000))
+    if ! ss -Htln "sport = :$p" 2>/dev/null | grep -q . && [[ "$TAKEN" != *" $p "* ]]; then
+      TAKEN="$TAKEN$p "
+      FREE_PORT=$p
+      return 0
+    fi
+  done
+  return 1
+}
+free_port && PORT=$FREE_PORT && free_port && KC_PORT=$FREE_PORT && free_port && KC_MGMT_PORT=$FREE_PORT ||
+  fail "no free port found"
+
+# Random secrets in a 0600 vars file; supplied certificates (EC P-256, PKCS#8) for 127.0.0.1.
+umask 077
+new_secret() { head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24; }
+USER_PIN="$(new_secret)"
+SO_PIN="$(new_secret)"
+KC_PASSWORD="$(new_secret)"
+printf -- '---\nstrongroom_hsm_user_pin: "%s"\nhsm_so_pin: "%s"\nkeycloak_admin_password: "%s"\n' \
+  "$USER_PIN" "$SO_PIN" "$KC_PASSWORD" >"$RUN/secrets.yml"
+mkdir -p "$RUN/tls"
+for name in server keycloak; do
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout "$RUN/tls/$name.key" -out "$RUN/tls/$name.crt" \
+    >"$RUN/openssl.log" 2>&1 || { cat "$RUN/openssl.log" >&2; fail "openssl could not make the test certificate"; }
+done
+umask 022
+
+{
+  cat <<INVENTORY
+---
+all:
+  vars:
+    ansible_connection: community.general.chroot
+    ansible_become: false
+    ansible_python_interpreter: /usr/bin/python3
+    firewall_vpc_cidrs: [10.99.0.0/16, "fd00:99::/48"]
+    firewall_bastion_cidrs: [10.99.255.0/28]
+    firewall_apply: false
+    keycloak_hostname: https://127.0.0.1:$KC_PORT
+  children:
+    strongroom:
+      hosts:
+        $ROOTFS:
+      vars:
+        strongroom_bundle: $BUNDLE
+        strongroom_server_host: 127.0.0.1
+        strongroom_https_port: $PORT
+        strongroom_tls_certificate: $RUN/tls/server.crt
+        strongroom_tls_private_key: $RUN/tls/server.key
+        strongroom_create_kek: true
+        strongroom_manage_service: false
+        hsm_backend: softhsm
+        hsm_token_label: strongroom-lab
+        keycloak_redirect_uris: ["https://127.0.0.1:$PORT/auth/callback"]
+        keycloak_provision_ca_certificate: $RUN/tls/keycloak.crt
+INVENTORY
+  if [ $WITH_KC -eq 1 ]; then
+    cat <<INVENTORY
+    keycloak:
+      hosts:
+        $KC_ROOT:
+      vars:
+        keycloak_version: "$KEYCLOAK_VERSION"
+        keycloak_dist_file: $KEYCLOAK_DIST
+        keycloak_java_home: $KC_JDK
+        keycloak_https_port: $KC_PORT
+        keycloak_management_port: $KC_MGMT_PORT
+        keycloak_tls_certificate: $RUN/tls/keycloak.crt
+        keycloak_tls_private_key: $RUN/tls/keycloak.key
+        keycloak_db: dev-file
+        keycloak_manage_service: false
+INVENTORY
+  else
+    printf '    keycloak:\n      hosts: {}\n'
+  fi
+} >"$RUN/inventory.yml"
+
+converge() {
+  local n="$1" t0 rc=0
+  shift
+  t0=$(date +%s)
+  (cd "$ANSIBLE_DIR" && run_ansible ansible-playbook -i "$RUN/inventory.yml" -e "@$RUN/secrets.yml" -v "$@" site.yml) \
+    >"$RUN/converge-$n.log" 2>&1 || rc=$?
+  RECAP="$(awk '/^PLAY RECAP/ { on = 1; next } on && NF' "$RUN/converge-$n.log")"
+  say "converge $n ($(($(date +%s) - t0))s):"
+  echo "$RECAP" | sed 's/^/    /' >&2
+  [ $rc -eq 0 ] || { tail -60 "$RUN/converge-$n.log" >&2; fail "converge $n: ansible-playbook exited $rc"; }
+  [ -n "$RECAP" ] && ! echo "$RECAP" | grep -vqE ' failed=0 ' && ! echo "$RECAP" | grep -vqE ' unreachable=0 ' ||
+    fail "converge $n: a host failed or was unreachable"
+}
+# The recap line of one host, without the host name.
+recap_of() { echo "$RECAP" | grep -F "$1 " | sed 's/^[^:]*: *//'; }
+
+if [ $WITH_KC -eq 1 ]; then
+  converge 0-keycloak --limit keycloak
+  ok "keycloak host converged: $(recap_of "$KC_ROOT")"
+  for spec in "/etc/keycloak/keycloak.env 600 root:root" "/etc/keycloak/keycloak.conf 640 root:keycloak" \
+    "/etc/keycloak/tls.key 640 root:keycloak" "/etc/systemd/system/keycloak.service 644 root:root"; do
+    read -r path mode owner <<<"$spec"
+    got="$(chroot "$KC_ROOT" stat -c '%a %U:%G' "$path" 2>&1)" || fail "$path is missing on the keycloak host"
+    [ "$got" = "$mode $owner" ] || fail "$path is $got, expected $mode $owner"
+  done
+  ! grep -q "$KC_PASSWORD" "$KC_ROOT/etc/keycloak/keycloak.conf" "$KC_ROOT/etc/systemd/system/keycloak.service" ||
+    fail "the Keycloak password is outside keycloak.env"
+  ok "Keycloak $KEYCLOAK_VERSION installed; its password only in keycloak.env (root, 0600)"
+
+  say "starting Keycloak inside its root as the keycloak user (as keycloak.service would)"
+  (
+    # Like systemd's EnvironmentFile=: the secrets reach Keycloak's environment, never a command line.
+    set -a
+    # shellcheck disable=SC1091
+    . "$KC_ROOT/etc/keycloak/keycloak.env"
+    set +a
+    export JAVA_HOME="$KC_JDK"
+    umask 0027    # the unit's UMask=
+    exec setsid chroot --userspec=keycloak:keycloak "$KC_ROOT" /bin/sh -c \
+      'cd /opt/keycloak && exec /opt/keycloak/current/bin/kc.sh --config-file=/etc/keycloak/keycloak.conf start'
+  ) </dev/null >"$RUN/keycloak.log" 2>&1 &
+  KC_PID=$!
+  t0=$(date +%s)
+  code=""
+  while [ $(($(date +%s) - t0)) -lt 300 ]; do
+    kill -0 "$KC_PID" 2>/dev/null || { tail -30 "$RUN/keycloak.log" >&2; fail "Keycloak exited"; }
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$RUN/tls/keycloak.crt" \
+      "https://127.0.0.1:$KC_PORT/realms/master" 2>/dev/null || true)"
+    [ "$code" = 200 ] && break
+    sleep 3
+  done
+  [ "$code" = 200 ] || { tail -30 "$RUN/keycloak.log" >&2; fail "Keycloak did not answer 200 within 300s (last: ${code:-nothing})"; }
+  ok "Keycloak answers over HTTPS on port $KC_PORT with the supplied certificate after $(($(date +%s) - t0))s"
+fi
+
+converge 1
+ok "first converge"
+if [ $WITH_KC -eq 1 ]; then
+  recap_of "$KC_ROOT" | grep -q 'changed=0 ' || fail "the keycloak host changed again: $(recap_of "$KC_ROOT")"
+  ok "keycloak host: nothing to change on its second converge"
+  grep -qE '"stdout": "realm strongroom: ' "$RUN/converge-1.log" || fail "sso provision printed no change"
+  curl -sf -o /dev/null --cacert "$RUN/tls/keycloak.crt" "https://127.0.0.1:$KC_PORT/realms/strongroom" ||
+    fail "no realm strongroom after provisioning"
+  ok "strongroom sso provision created the realm (https://127.0.0.1:$KC_PORT/realms/strongroom answers)"
+fi
+
+in_root() { chroot "$ROOTFS" "$@"; }
+expect_stat() {
+  local path="$1" want="$2" got
+  got="$(in_root stat -c '%a %U:%G' "$path" 2>&1)" || fail "$path is missing"
+  [ "$got" = "$want" ] || fail "$path is $got, expected $want"
+}
+expect_stat /etc/strongroom/strongroom.yaml "640 root:strongroom"
+expect_stat /etc/strongroom/credentials "700 root:root"
+expect_stat /etc/strongroom/credentials/hsm-user.pin "600 root:root"
+expect_stat /etc/strongroom/credentials/hsm-so.pin "600 root:root"
+expect_stat /etc/strongroom/tls/server.key "600 strongroom:strongroom"
+expect_stat /var/lib/strongroom "700 strongroom:strongroom"
+expect_stat /var/lib/strongroom/softhsm/tokens "700 strongroom:strongroom"
+ok "modes and owners of configuration, credentials, TLS key, data and token directory"
+cmp -s "$ROOTFS/etc/strongroom/credentials/hsm-user.pin" <(printf '%s' "$USER_PIN") || fail "the PIN credential does not hold the PIN"
+grep -q "pin-credential: strongroom-hsm-pin" "$ROOTFS/etc/strongroom/strongroom.yaml" || fail "no pin-credential in the configuration"
+! grep -q "$USER_PIN" "$ROOTFS/etc/strongroom/strongroom.yaml" || fail "the PIN is in the configuration"
+grep -q "https-port: $PORT" "$ROOTFS/etc/strongroom/strongroom.yaml" || fail "the configuration lacks the port"
+ok "configuration from variables, PIN only in the root-only credential file"
+[ "$(in_root find /var/lib/strongroom ! -user strongroom | wc -l)" -eq 0 ] || fail "files under /var/lib/strongroom not owned by strongroom: $(in_root find /var/lib/strongroom ! -user strongroom | head)"
+ok "every file under /var/lib/strongroom belongs to strongroom (keys init and init-token ran as root)"
+grep -q "tcp dport { $PORT } ct state new accept" "$ROOTFS/etc/nftables.conf" &&
+  grep -q "policy drop" "$ROOTFS/etc/nftables.conf" &&
+  grep -q "ip6 saddr @vpc6" "$ROOTFS/etc/nftables.conf" || fail "/etc/nftables.conf lacks the expected rules"
+in_root nft -c -f /etc/nftables.conf >>"$RUN/nft.log" 2>&1 || fail "nft -c rejects /etc/nftables.conf: $(cat "$RUN/nft.log")"
+ok "/etc/nftables.conf: HTTPS $PORT from the VPC, default drop, accepted by nft -c (not applied)"
+[ "$(readlink "$ROOTFS/opt/strongroom/current")" = "$(basename "$BUNDLE" -linux-x86_64.tar.gz | sed 's/^strongroom-//')" ] ||
+  fail "/opt/strongroom/current does not point at the bundle's version"
+ok "install.sh installed $(readlink "$ROOTFS/opt/strongroom/current")"
+
+# ---------------------------------------------------------------------------------------------
+say "4. serve inside the root"
+# As the unit would: user strongroom, working directory the home, PIN as a credential file in
+# $CREDENTIALS_DIRECTORY (systemd's LoadCredential= copy), SOFTHSM2_CONF from the hsm drop-in.
+CRED_DIR=/run/credentials/strongroom.service
+mkdir -p "$ROOTFS$CRED_DIR"
+install -m 0400 "$ROOTFS/etc/strongroom/credentials/hsm-user.pin" "$ROOTFS$CRED_DIR/strongroom-hsm-pin"
+in_root chown -R strongroom:strongroom "$CRED_DIR"
+chmod 0500 "$ROOTFS$CRED_DIR"
+grep -q '^Environment="SOFTHSM2_CONF=/etc/strongroom/softhsm2.conf"$' "$ROOTFS/etc/systemd/system/strongroom.service.d/hsm.conf" ||
+  fail "the unit drop-in does not set SOFTHSM2_CONF"
+setsid chroot --userspec=strongroom:strongroom "$ROOTFS" /bin/sh -c \
+  "cd /var/lib/strongroom && exec env -i PATH=/usr/bin:/bin HOME=/var/lib/strongroom LANG=C.UTF-8 \
+   SOFTHSM2_CONF=/etc/strongroom/softhsm2.conf CREDENTIALS_DIRECTORY=$CRED_DIR \
+   /opt/strongroom/current/bin/strongroom serve --config /etc/strongroom/strongroom.yaml" \
+  </dev/null >"$RUN/serve.log" 2>&1 &
+SERVE_PID=$!
+t0=$(date +%s)
+code=""
+while [ $(($(date +%s) - t0)) -lt 240 ]; do
+  kill -0 "$SERVE_PID" 2>/dev/null || { tail -30 "$RUN/serve.log" >&2; fail "the appliance exited"; }
+  code="$(curl -s -o "$RUN/ready.json" -w '%{http_code}' --max-time 5 --cacert "$RUN/tls/server.crt" \
+    "https://127.0.0.1:$PORT/health/ready" 2>/dev/null || true)"
+  [ "$code" = 200 ] && break
+  sleep 2
+done
+[ "$code" = 200 ] || { tail -30 "$RUN/serve.log" >&2; fail "/health/ready answered ${code:-nothing} within 240s"; }
+grep -q UNSEALED "$RUN/ready.json" || fail "/health/ready: $(cat "$RUN/ready.json")"
+ok "/health/ready 200 UNSEALED over HTTPS on port $PORT, trusting only the supplied certificate, after $(($(date +%s) - t0))s"
+[ "$(stat -c %u "/proc/$SERVE_PID")" != 0 ] || fail "the appliance runs as root"
+ok "the appliance runs as $(in_root getent passwd "$(stat -c %u "/proc/$SERVE_PID")" | cut -d: -f1)"
+stop_serve
+rm -rf "$ROOTFS/run/credentials"
+ok "stopped by its PID"
+
+# ---------------------------------------------------------------------------------------------
+say "5. idempotence"
+converge 2
+if echo "$RECAP" | grep -vqE ' changed=0 '; then
+  grep -E '^changed:' "$RUN/converge-2.log" >&2 || true
+  fail "the second converge changed something"
+fi
+ok "second converge: changed=0 on every host"
+if [ $WITH_KC -eq 1 ]; then
+  grep -qE '"stdout": "realm strongroom: nothing to change"' "$RUN/converge-2.log" || fail "sso provision did not run or changed again"
+  ok "sso provision ran again: realm strongroom: nothing to change"
+fi
+# What an operator runs before a change window: check mode with diffs must work on a converged host,
+# find nothing to change, and show no secret in its diffs.
+converge 3-check --check --diff
+if echo "$RECAP" | grep -vqE ' changed=0 '; then
+  grep -E '^changed:' "$RUN/converge-3-check.log" >&2 || true
+  fail "check mode (--check --diff) reports changes on a converged host"
+fi
+ok "--check --diff on the converged hosts: changed=0"
+for f in "$RUN"/converge-*.log "$RUN/lint.log" "$RUN/serve.log"; do
+  if grep -qF -e "$USER_PIN" -e "$SO_PIN" -e "$KC_PASSWORD" "$f"; then fail "a secret appears in $(basename "$f")"; fi
+done
+ok "no PIN or password in Ansible's output (converges run with -v, one with --diff) or the appliance's log"
+stop_keycloak
+# Nothing started here may outlive the test: no process left with either root as its root.
+left="$(for p in /proc/[0-9]*; do r="$(readlink "$p/root" 2>/dev/null)" || continue
+  case "$r" in "$RUN"/*) echo "${p#/proc/}" ;; esac; done)"
+[ -z "$left" ] || fail "processes left running inside the roots: $left"
+ok "no process left inside the roots"
+
+say "done in $(($(date +%s) - START))s"
+say "$PASSED passed, 0 failed"
