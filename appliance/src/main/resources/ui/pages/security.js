@@ -3,7 +3,9 @@ import { call } from '../api.js';
 
 export async function securityPage(main) {
   const view = h('div', { id: 'key-status' });
-  main.append(h('h1', {}, 'Keys and HSM'), view);
+  // outside the view, which is drawn again after a rotation: the outcome must stay on screen
+  const progress = h('p', { id: 'rotate-progress', role: 'status' });
+  main.append(h('h1', {}, 'Keys and HSM'), view, progress);
 
   async function refresh() {
     const k = await call('GET', '/v1/system/keys');
@@ -25,21 +27,20 @@ export async function securityPage(main) {
       h('table', { id: 'deks' }, h('thead', {}, h('tr', {}, ['Purpose', 'Version', 'State', 'Wrapped by', 'Created'].map(t => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, k.deks.map(x => h('tr', {}, h('td', {}, x.purpose), h('td', {}, String(x.version)), h('td', {}, x.state),
           h('td', {}, x.kek_label), h('td', {}, when(x.created_at)))))),
-      rotateForm(k, refresh));
+      rotateForm(k, refresh, progress));
   }
   await refresh();
 }
 
-function rotateForm(k, done) {
+function rotateForm(k, done, progress) {
   const purposes = [...new Set(k.deks.map(x => x.purpose))];
   const what = h('select', { name: 'target' },
     h('option', { value: 'kek' }, 'Key-encryption key (re-wrap every data key under a new KEK in the HSM)'),
     purposes.map(p => h('option', { value: `dek:${p}` }, `Data key "${p}" (new version for new data)`)));
   const label = h('input', { name: 'kek_label', maxlength: 120, placeholder: 'strongroom-kek-2027', autocomplete: 'off' });
-  const progress = h('p', { id: 'rotate-progress', role: 'status' });
   const form = h('form', { id: 'rotate', class: 'card' }, h('h2', {}, 'Rotate'),
     field('What to rotate', what), field('New KEK label (for a KEK rotation)', label, 'The new key is generated inside the HSM; it never leaves it.'),
-    h('button', { type: 'submit', class: 'primary' }, 'Rotate'), progress, h('p', { class: 'form-error', role: 'alert' }));
+    h('button', { type: 'submit', class: 'primary' }, 'Rotate'), h('p', { class: 'form-error', role: 'alert' }));
   form.addEventListener('submit', async e => {
     e.preventDefault();
     const body = what.value === 'kek' ? { kek_label: label.value.trim() } : { dek_purpose: what.value.slice(4) };

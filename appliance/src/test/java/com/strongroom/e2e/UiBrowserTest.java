@@ -214,7 +214,17 @@ class UiBrowserTest {
         browser.driver
                 .findElement(By.cssSelector("#rotate button[type=submit]"))
                 .click();
-        browser.awaitText(By.id("rotate-progress"), "Done");
+        browser.awaitText(By.id("rotate-progress"), "Done: data key \"apikeys\" is at version 2");
+        // the page is drawn again with the new key version, and the outcome stays on screen
+        browser.awaitText(By.id("deks"), "apikeys");
+        assertTrue(
+                browser.driver
+                                .findElements(By.xpath("//table[@id='deks']//tr[td[1]='apikeys' and td[2]='2']"))
+                                .size()
+                        == 1,
+                browser.driver.findElement(By.id("deks")).getText());
+        assertTrue(
+                browser.driver.findElement(By.id("rotate-progress")).getText().startsWith("Done"));
         browser.screenshot("security", 1280);
     }
 
