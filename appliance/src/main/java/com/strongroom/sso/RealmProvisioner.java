@@ -298,48 +298,53 @@ public final class RealmProvisioner {
                 changes.add("updated SAML identity provider " + idp.alias() + ": " + String.join(", ", differ));
             }
         }
-        Map<String, IdentityProviderMapperRepresentation> mappers = new HashMap<>();
-        realm.identityProviders().get(idp.alias()).getMappers().forEach(m -> mappers.put(m.getName(), m));
+        Set<String> existingMappers = new HashSet<>();
+        realm.identityProviders().get(idp.alias()).getMappers().forEach(m -> existingMappers.add(m.getName()));
         for (Map.Entry<String, Role> m : idp.roleMapping().entrySet()) {
-            String name = "role " + m.getValue().wireName() + " from " + idp.roleAttribute() + "=" + m.getKey();
-            if (!mappers.containsKey(name)) {
-                IdentityProviderMapperRepresentation mapper = new IdentityProviderMapperRepresentation();
-                mapper.setName(name);
-                mapper.setIdentityProviderAlias(idp.alias());
-                mapper.setIdentityProviderMapper("saml-role-idp-mapper");
-                mapper.setConfig(Map.of(
-                        "syncMode", "FORCE",
-                        "attribute.name", idp.roleAttribute(),
-                        "attribute.value", m.getKey(),
-                        "role", m.getValue().wireName()));
-                try (Response r = realm.identityProviders().get(idp.alias()).addMapper(mapper)) {
-                    check(r, "mapper " + name);
-                }
-                changes.add("added mapper: " + name);
-            }
+            addMapper(
+                    realm,
+                    idp,
+                    existingMappers,
+                    "role " + m.getValue().wireName() + " from " + idp.roleAttribute() + "=" + m.getKey(),
+                    "saml-role-idp-mapper",
+                    Map.of(
+                            "attribute.name", idp.roleAttribute(),
+                            "attribute.value", m.getKey(),
+                            "role", m.getValue().wireName()));
         }
-        profileMappers(realm, idp, mappers);
+        for (Map.Entry<String, String> a : new java.util.TreeMap<>(idp.profileAttributes()).entrySet()) {
+            addMapper(
+                    realm,
+                    idp,
+                    existingMappers,
+                    "profile " + a.getKey() + " from " + a.getValue(),
+                    "saml-user-attribute-idp-mapper",
+                    Map.of("attribute.name", a.getValue(), "user.attribute", a.getKey()));
+        }
     }
 
-    private void profileMappers(
-            RealmResource realm, SsoSettings.SamlIdp idp, Map<String, IdentityProviderMapperRepresentation> mappers) {
-        for (Map.Entry<String, String> a : new java.util.TreeMap<>(idp.profileAttributes()).entrySet()) {
-            String name = "profile " + a.getKey() + " from " + a.getValue();
-            if (!mappers.containsKey(name)) {
-                IdentityProviderMapperRepresentation mapper = new IdentityProviderMapperRepresentation();
-                mapper.setName(name);
-                mapper.setIdentityProviderAlias(idp.alias());
-                mapper.setIdentityProviderMapper("saml-user-attribute-idp-mapper");
-                mapper.setConfig(Map.of(
-                        "syncMode", "FORCE",
-                        "attribute.name", a.getValue(),
-                        "user.attribute", a.getKey()));
-                try (Response r = realm.identityProviders().get(idp.alias()).addMapper(mapper)) {
-                    check(r, "mapper " + name);
-                }
-                changes.add("added mapper: " + name);
-            }
+    /** Adds the IdP mapper {@code name} (sync mode FORCE) unless one of that name exists. */
+    private void addMapper(
+            RealmResource realm,
+            SsoSettings.SamlIdp idp,
+            Set<String> existing,
+            String name,
+            String type,
+            Map<String, String> config) {
+        if (existing.contains(name)) {
+            return;
         }
+        IdentityProviderMapperRepresentation mapper = new IdentityProviderMapperRepresentation();
+        mapper.setName(name);
+        mapper.setIdentityProviderAlias(idp.alias());
+        mapper.setIdentityProviderMapper(type);
+        Map<String, String> withSync = new HashMap<>(config);
+        withSync.put("syncMode", "FORCE");
+        mapper.setConfig(withSync);
+        try (Response r = realm.identityProviders().get(idp.alias()).addMapper(mapper)) {
+            check(r, "mapper " + name);
+        }
+        changes.add("added mapper: " + name);
     }
 
     private static void check(Response r, String what) {
