@@ -110,20 +110,21 @@ final class RateLimits implements Filter {
                     null);
             return;
         }
+        // the caller's credential is hashed and classified once per request
+        String key = keyOf(req);
+        boolean session = key != null && isSession(req);
+        boolean token = key != null && (session || isToken(req));
+        long limit = token ? perTokenPerHour : perKeyPerHour;
         if (perAddressPerHour > 0) {
             ConsumptionProbe probe = takeForAddress(address);
             if (!probe.isConsumed()) {
                 refuse(res, probe, perAddressPerHour, "this address");
                 return;
             }
-            if (keyOf(req) == null || (isToken(req) || isSession(req) ? perTokenPerHour : perKeyPerHour) <= 0) {
+            if (key == null || limit <= 0) {
                 headers(res, probe, perAddressPerHour);
             }
         }
-        String key = keyOf(req);
-        boolean session = key != null && isSession(req);
-        boolean token = key != null && (session || isToken(req));
-        long limit = token ? perTokenPerHour : perKeyPerHour;
         if (limit > 0 && key != null) {
             ConsumptionProbe probe = take(token ? tokenBuckets : keyBuckets, key, limit);
             headers(res, probe, limit);
