@@ -63,3 +63,9 @@ export function showErrors(form, err) {
 export function status(text, kind = 'info') {
   return h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
 }
+
+/** A table head with column headers; `null` is the unnamed actions column (named for screen readers). */
+export function thead(...titles) {
+  return h('thead', {}, h('tr', {}, titles.map(t =>
+    h('th', { scope: 'col' }, t === null ? h('span', { class: 'sr-only' }, 'Actions') : t))));
+}

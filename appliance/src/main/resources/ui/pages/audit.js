@@ -1,4 +1,4 @@
-import { h, clear, when, field, status } from '../dom.js';
+import { h, clear, when, field, status, thead } from '../dom.js';
 import { call } from '../api.js';
 
 export async function auditPage(main) {
@@ -36,7 +36,7 @@ export async function auditPage(main) {
       form.querySelector('.form-error').textContent = '';
       clear(list).append(page.items.length === 0 ? status('No entries match.') : h('table', {},
         h('caption', {}, `${page.total} entries${page.total > page.items.length ? `, newest ${page.items.length} shown` : ''}`),
-        h('thead', {}, h('tr', {}, ['Time', 'Actor', 'Action', 'Target', 'Outcome', 'From', 'Detail'].map(t => h('th', { scope: 'col' }, t)))),
+        thead('Time', 'Actor', 'Action', 'Target', 'Outcome', 'From', 'Detail'),
         h('tbody', {}, page.items.map(a => h('tr', { class: a.outcome, dataset: { action: a.action } },
           h('td', {}, when(a.time)), h('td', {}, a.actor), h('td', {}, a.action), h('td', {}, a.target || ''),
           h('td', {}, a.outcome), h('td', {}, a.source || ''), h('td', {}, a.detail || ''))))));

@@ -1,4 +1,4 @@
-import { h, clear, when, bytes, status } from '../dom.js';
+import { h, clear, when, bytes, status, thead } from '../dom.js';
 import { call, upload, atLeast } from '../api.js';
 
 export async function datasetPage(main, { session, params }) {
@@ -21,8 +21,7 @@ export async function datasetPage(main, { session, params }) {
   async function refresh() {
     const page = await call('GET', `/v1/datasets/${encodeURIComponent(id)}/documents?limit=100`);
     clear(docs).append(page.items.length === 0 ? status('No documents yet.') : h('table', {},
-      h('thead', {}, h('tr', {}, ['File', 'Status', 'Chunks', 'Size', 'Added'].map(t => h('th', { scope: 'col' }, t)),
-        h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
+      thead('File', 'Status', 'Chunks', 'Size', 'Added', null),
       h('tbody', {}, page.items.map(doc => row(doc)))));
     clearTimeout(timer);
     // Ingestion is asynchronous: keep the list current while anything is still processing.

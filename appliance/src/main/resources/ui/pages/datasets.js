@@ -1,4 +1,4 @@
-import { h, clear, when, field, showErrors, status } from '../dom.js';
+import { h, clear, when, field, showErrors, status, thead } from '../dom.js';
 import { call, atLeast } from '../api.js';
 
 export async function datasetsPage(main, { session }) {
@@ -22,8 +22,7 @@ export async function datasetsPage(main, { session }) {
       if (gone.items.length) {
         deleted.append(h('h2', {}, 'Deleted, can be restored'),
           h('table', {},
-            h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Deleted'),
-              h('th', { scope: 'col' }, 'Restorable until'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
+            thead('Name', 'Deleted', 'Restorable until', null),
             h('tbody', {}, gone.items.map(d => h('tr', { dataset: { id: d.id } },
               h('td', {}, d.name), h('td', {}, when(d.deleted_at)), h('td', {}, when(d.purge_after)),
               h('td', {}, h('button', { type: 'button', class: 'restore', onclick: () => restore(d) }, `Restore ${d.name}`)))))));
@@ -33,9 +32,7 @@ export async function datasetsPage(main, { session }) {
 
   function table(items) {
     return h('table', {},
-      h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Description'),
-        h('th', { scope: 'col' }, 'Created'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
+      thead('Name', 'Description', 'Created', null),
       h('tbody', {}, items.map(d => row(d))));
   }
 

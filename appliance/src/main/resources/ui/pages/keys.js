@@ -1,4 +1,4 @@
-import { h, clear, when, field, showErrors, status } from '../dom.js';
+import { h, clear, when, field, showErrors, status, thead } from '../dom.js';
 import { call, ROLES, atLeast } from '../api.js';
 
 const SCOPES = ['datasets:read', 'datasets:write', 'datasets:delete', 'documents:read', 'documents:write',
@@ -12,8 +12,7 @@ export async function keysPage(main, { session }) {
   async function refresh() {
     const page = await call('GET', '/v1/api-keys?limit=100');
     clear(list).append(page.items.length === 0 ? status('No API keys.') : h('table', {},
-      h('thead', {}, h('tr', {}, ['Name', 'Key', 'Role', 'Scopes', 'Status', 'Created', 'Last used'].map(t => h('th', { scope: 'col' }, t)),
-        h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
+      thead('Name', 'Key', 'Role', 'Scopes', 'Status', 'Created', 'Last used', null),
       h('tbody', {}, page.items.map(k => h('tr', { dataset: { id: k.id, status: k.status } },
         h('td', {}, k.name, k.rotation_due ? h('span', { class: 'warning', title: 'Older than 90 days' }, ` ⚠ ${k.age_days} days old: rotate it`) : null),
         h('td', {}, h('code', {}, `${k.display_prefix}…`)),

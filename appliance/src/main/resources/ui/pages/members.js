@@ -1,4 +1,4 @@
-import { h, clear, when, status } from '../dom.js';
+import { h, when, status, thead } from '../dom.js';
 import { call, atLeast } from '../api.js';
 
 export async function membersPage(main, { session }) {
@@ -9,7 +9,7 @@ export async function membersPage(main, { session }) {
         ? 'Roles come from your identity provider\'s groups (docs/sso.md): change a person\'s group there, and the new role applies at their next sign-in.'
         : 'Owners manage members.'),
     page.items.length === 0 ? status('Nobody has signed in yet.') : h('table', { id: 'members' },
-      h('thead', {}, h('tr', {}, ['Name', 'Email', 'Role', 'Last sign-in'].map(t => h('th', { scope: 'col' }, t)))),
+      thead('Name', 'Email', 'Role', 'Last sign-in'),
       h('tbody', {}, page.items.map(m => h('tr', { dataset: { user: m.user } },
         h('td', {}, m.name || m.user), h('td', {}, m.email || ''), h('td', { class: 'role' }, m.role), h('td', {}, when(m.last_sign_in_at)))))));
 }

@@ -1,4 +1,4 @@
-import { h, clear, when, field, showErrors, status } from '../dom.js';
+import { h, clear, when, field, showErrors, status, thead } from '../dom.js';
 import { call } from '../api.js';
 
 export async function securityPage(main) {
@@ -21,10 +21,10 @@ export async function securityPage(main) {
         h('dt', {}, 'Cryptography'), h('dd', { id: 'crypto' },
           `${k.crypto.provider}${k.crypto.approved_only ? ', approved-only mode' : ''}, native AES ${k.crypto.native_aes ? `on (${k.crypto.variant})` : 'off'}`)),
       h('h2', {}, 'Key-encryption keys'),
-      h('table', {}, h('thead', {}, h('tr', {}, ['Label', 'State', 'Created'].map(t => h('th', { scope: 'col' }, t)))),
+      h('table', {}, thead('Label', 'State', 'Created'),
         h('tbody', {}, k.keks.map(x => h('tr', {}, h('td', {}, x.label), h('td', {}, x.state), h('td', {}, when(x.created_at)))))),
       h('h2', {}, 'Data keys'),
-      h('table', { id: 'deks' }, h('thead', {}, h('tr', {}, ['Purpose', 'Version', 'State', 'Wrapped by', 'Created'].map(t => h('th', { scope: 'col' }, t)))),
+      h('table', { id: 'deks' }, thead('Purpose', 'Version', 'State', 'Wrapped by', 'Created'),
         h('tbody', {}, k.deks.map(x => h('tr', {}, h('td', {}, x.purpose), h('td', {}, String(x.version)), h('td', {}, x.state),
           h('td', {}, x.kek_label), h('td', {}, when(x.created_at)))))),
       rotateForm(k, refresh, progress));

@@ -1,4 +1,4 @@
-import { h, clear, when, field, showErrors, status } from '../dom.js';
+import { h, clear, when, field, showErrors, status, thead } from '../dom.js';
 import { call } from '../api.js';
 
 const EVENTS = ['document.uploaded', 'document.processed', 'document.processing_failed', 'document.deleted', 'dataset.created', 'dataset.updated', 'dataset.deleted'];
@@ -33,7 +33,7 @@ export async function webhooksPage(main) {
   async function refresh() {
     const page = await call('GET', '/v1/webhooks?limit=100');
     clear(list).append(page.items.length === 0 ? status('No webhooks.') : h('table', {},
-      h('thead', {}, h('tr', {}, ['URL', 'Events', 'State', 'Created'].map(t => h('th', { scope: 'col' }, t)), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
+      thead('URL', 'Events', 'State', 'Created', null),
       h('tbody', {}, page.items.map(w => h('tr', { dataset: { id: w.id } },
         h('td', {}, w.url, w.description ? h('div', { class: 'hint' }, w.description) : null),
         h('td', {}, w.events.join(', ')),
