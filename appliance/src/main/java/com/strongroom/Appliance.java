@@ -14,6 +14,8 @@ import com.strongroom.auth.BrowserSessions;
 import com.strongroom.auth.Members;
 import com.strongroom.auth.OidcSignIn;
 import com.strongroom.auth.Organizations;
+import com.strongroom.backup.BackupService;
+import com.strongroom.backup.IndexJournal;
 import com.strongroom.config.StrongroomConfig;
 import com.strongroom.crypto.Fips;
 import com.strongroom.datasets.DatasetService;
@@ -37,6 +39,7 @@ import com.strongroom.keys.KeyProbe;
 import com.strongroom.keys.Keyring;
 import com.strongroom.search.DatasetIndexes;
 import com.strongroom.search.DatasetSearch;
+import com.strongroom.store.ChangeJournal;
 import com.strongroom.store.H2Database;
 import com.strongroom.store.MetadataStore;
 import com.strongroom.webhooks.WebhookDispatcher;
@@ -63,6 +66,7 @@ public final class Appliance implements AutoCloseable {
     private final PurgeJob purge;
     private final EmbeddingModel model;
     private final WebhookDispatcher dispatcher;
+    private final BackupService backups;
 
     private Appliance(
             H2Database keyringDb,
@@ -73,8 +77,10 @@ public final class Appliance implements AutoCloseable {
             IngestWorker worker,
             PurgeJob purge,
             EmbeddingModel model,
-            WebhookDispatcher dispatcher) {
+            WebhookDispatcher dispatcher,
+            BackupService backups) {
         this.dispatcher = dispatcher;
+        this.backups = backups;
         this.worker = worker;
         this.purge = purge;
         this.model = model;
@@ -111,6 +117,8 @@ public final class Appliance implements AutoCloseable {
                         config.index().commitInterval()),
                 keys);
         keys.addListener(indexes);
+        ChangeJournal changeJournal = new ChangeJournal(metadata);
+        indexes.journalChangesTo(new IndexJournal(changeJournal, keys));
 
         EmbeddingModel model = embeddingModel(config.embedding());
         DatasetSearch search = new DatasetSearch(indexes, model);
@@ -161,6 +169,21 @@ public final class Appliance implements AutoCloseable {
         keys.addListener(worker);
         DocumentService documents = new DocumentService(documentStore, indexes, keys, worker::wake, clock);
         PurgeJob purge = PurgeJob.start(datasets, keys, config.retention().purgeInterval());
+        BackupService backups;
+        try {
+            backups = BackupService.create(
+                    config.backup(),
+                    keys,
+                    metadata,
+                    config.metadataFile(),
+                    changeJournal,
+                    indexes,
+                    keyringDb,
+                    audit,
+                    clock);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("backup target unavailable: " + e.getMessage(), e);
+        }
 
         AccessTokens tokens =
                 config.oauth().enabled() ? new AccessTokens(config.oauth(), new Organizations(metadata)) : null;
@@ -198,12 +221,16 @@ public final class Appliance implements AutoCloseable {
                                         : null,
                                 config.server().corsOrigins(),
                                 new AuditSearch(keyringDb),
-                                new Members(metadata))));
+                                new Members(metadata),
+                                backups)));
 
         keys.unseal();
         KeyProbe probe = KeyProbe.start(keys, config.hsm().probeInterval());
         worker.start();
-        Appliance appliance = new Appliance(keyringDb, keys, probe, server, indexes, worker, purge, model, dispatcher);
+        backups.drillWith(new DrDrill(config, backups, metadata, indexes, audit)::run);
+        backups.start();
+        Appliance appliance =
+                new Appliance(keyringDb, keys, probe, server, indexes, worker, purge, model, dispatcher, backups);
         LOG.info(() -> "Strongroom is listening on " + appliance.url() + " (" + keys.state() + ")");
         return appliance;
     }
@@ -236,6 +263,7 @@ public final class Appliance implements AutoCloseable {
     public void close() {
         probe.close();
         server.stop();
+        backups.close();
         purge.close();
         try {
             dispatcher.close();

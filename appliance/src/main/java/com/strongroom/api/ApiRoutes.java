@@ -59,7 +59,8 @@ public final class ApiRoutes {
             BrowserSessions sessions,
             List<String> corsOrigins,
             AuditSearch auditSearch,
-            Members members) {}
+            Members members,
+            com.strongroom.backup.BackupService backups) {}
 
     private ApiRoutes() {}
 
@@ -88,6 +89,7 @@ public final class ApiRoutes {
                 .register("/", new UiService())
                 .register("/v1/openapi.json", new OpenApiService())
                 .register("/v1/system/keys", new SystemKeysService(s.keys(), s.audit(), s.crypto()))
+                .register("/v1/system/backups", new SystemBackupsApi(s.backups()))
                 .register(
                         "/v1/datasets",
                         new DatasetsApi(s.datasets(), s.search(), s.audit(), idempotency, s.webhooks()),

@@ -59,6 +59,7 @@ public final class AccessPolicy {
             new AccessRule("GET", "/v1/audit", ADMIN, Scopes.ALL),
             new AccessRule("GET", "/v1/members", ADMIN, "account:read"),
             new AccessRule("GET", "/v1/system/keys", ADMIN, Scopes.ALL),
+            new AccessRule("GET", "/v1/system/backups", ADMIN, Scopes.ALL),
             new AccessRule("POST", "/v1/system/keys/rotate", ADMIN, Scopes.ALL));
 
     private AccessPolicy() {}

@@ -9,7 +9,16 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "Strongroom 0.1.0",
         description = "Self-hosted semantic search with keys held in your HSM.",
-        subcommands = {ServeCommand.class, KeysCommand.class, AuditCommand.class, SsoCommand.class, BenchCommand.class})
+        subcommands = {
+            ServeCommand.class,
+            KeysCommand.class,
+            AuditCommand.class,
+            BackupCommand.class,
+            RestoreCommand.class,
+            DrCommand.class,
+            SsoCommand.class,
+            BenchCommand.class
+        })
 public final class Cli {
     /** Returned by `serve` once the server runs: main must not exit the JVM. */
     public static final int KEEP_RUNNING = -1;

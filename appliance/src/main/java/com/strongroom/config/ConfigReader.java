@@ -20,10 +20,32 @@ final class ConfigReader {
 
     private final Config root;
     private final Map<String, String> env;
+    /** How errors name keys below {@link #root}: "" at the top, e.g. "backup.targets[1]." in a list. */
+    private final String prefix;
 
     ConfigReader(Config root, Map<String, String> env) {
+        this(root, env, "");
+    }
+
+    private ConfigReader(Config root, Map<String, String> env, String prefix) {
         this.root = root;
         this.env = env;
+        this.prefix = prefix;
+    }
+
+    /** One reader per element of the list at {@code key}, naming keys as {@code key[i].name}. */
+    List<ConfigReader> list(String key) {
+        List<Config> nodes = root.get(key).asNodeList().orElse(List.of());
+        java.util.ArrayList<ConfigReader> readers = new java.util.ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            readers.add(new ConfigReader(nodes.get(i), Map.of(), prefix + key + "[" + i + "]."));
+        }
+        return readers;
+    }
+
+    /** The full name of {@code key} for error messages. */
+    String name(String key) {
+        return prefix + key;
     }
 
     Optional<String> string(String key) {
@@ -39,16 +61,18 @@ final class ConfigReader {
     }
 
     String requiredString(String key, int maxLength) {
-        String value = string(key).orElseThrow(() -> new InvalidConfigException(key, "is required"));
+        String value = string(key).orElseThrow(() -> new InvalidConfigException(prefix + key, "is required"));
         if (value.length() > maxLength) {
-            throw new InvalidConfigException(key, "longer than " + maxLength + " characters");
+            throw new InvalidConfigException(prefix + key, "longer than " + maxLength + " characters");
         }
         return value;
     }
 
     int port(String key, String envVar, int min) {
-        String raw = stringOrEnv(key, envVar).orElseThrow(() -> new InvalidConfigException(key, "is required"));
-        String source = envVar != null && env.containsKey(envVar) ? key + "' (from $" + envVar + ")" : key;
+        String raw =
+                stringOrEnv(key, envVar).orElseThrow(() -> new InvalidConfigException(prefix + key, "is required"));
+        String source =
+                envVar != null && env.containsKey(envVar) ? prefix + key + "' (from $" + envVar + ")" : prefix + key;
         try {
             int port = Integer.parseInt(raw);
             if (port < min || port > 65535) {
@@ -68,7 +92,7 @@ final class ConfigReader {
         return switch (raw.get().toLowerCase(java.util.Locale.ROOT)) {
             case "true", "yes", "on" -> true;
             case "false", "no", "off" -> false;
-            default -> throw new InvalidConfigException(key, "'" + raw.get() + "' is not true or false");
+            default -> throw new InvalidConfigException(prefix + key, "'" + raw.get() + "' is not true or false");
         };
     }
 
@@ -89,11 +113,12 @@ final class ConfigReader {
             try {
                 value = Duration.parse(raw);
             } catch (java.time.format.DateTimeParseException e) {
-                throw new InvalidConfigException(key, "'" + raw + "' is not a duration (e.g. 2s, 500ms, PT2S)");
+                throw new InvalidConfigException(
+                        prefix + key, "'" + raw + "' is not a duration (e.g. 2s, 500ms, PT2S)");
             }
         }
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw new InvalidConfigException(key, raw + " is outside " + min + ".." + max);
+            throw new InvalidConfigException(prefix + key, raw + " is outside " + min + ".." + max);
         }
         return value;
     }
@@ -104,14 +129,14 @@ final class ConfigReader {
         try {
             java.net.URI uri = new java.net.URI(raw);
             if ((uri.getScheme() == null || !uri.getScheme().matches("https?")) || uri.getHost() == null) {
-                throw new InvalidConfigException(key, "'" + raw + "' is not an http(s) URL with a host");
+                throw new InvalidConfigException(prefix + key, "'" + raw + "' is not an http(s) URL with a host");
             }
             if (uri.getUserInfo() != null) {
-                throw new InvalidConfigException(key, "must not carry credentials; use a key file");
+                throw new InvalidConfigException(prefix + key, "must not carry credentials; use a key file");
             }
             return uri;
         } catch (java.net.URISyntaxException e) {
-            throw new InvalidConfigException(key, "'" + raw + "' is not a URL");
+            throw new InvalidConfigException(prefix + key, "'" + raw + "' is not a URL");
         }
     }
 
@@ -125,7 +150,7 @@ final class ConfigReader {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new InvalidConfigException(key, "'" + raw + "' is not an integer in " + min + ".." + max);
+        throw new InvalidConfigException(prefix + key, "'" + raw + "' is not an integer in " + min + ".." + max);
     }
 
     /** A size in bytes: {@code 512MiB}, {@code 2GiB}, {@code 16KiB}; KB/MB/GB are read as binary too. */
@@ -133,7 +158,7 @@ final class ConfigReader {
         String raw = requiredString(key, 40);
         Matcher m = SIZE.matcher(raw);
         if (!m.matches()) {
-            throw new InvalidConfigException(key, "'" + raw + "' is not a size (e.g. 512MiB, 2GiB, 16KiB)");
+            throw new InvalidConfigException(prefix + key, "'" + raw + "' is not a size (e.g. 512MiB, 2GiB, 16KiB)");
         }
         String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(java.util.Locale.ROOT);
         int shift =
@@ -151,24 +176,25 @@ final class ConfigReader {
             }
             value = n << shift;
         } catch (NumberFormatException e) {
-            throw new InvalidConfigException(key, "'" + raw + "' is too large");
+            throw new InvalidConfigException(prefix + key, "'" + raw + "' is too large");
         }
         if (value < min || value > max) {
-            throw new InvalidConfigException(key, raw + " is outside " + min + ".." + max + " bytes");
+            throw new InvalidConfigException(prefix + key, raw + " is outside " + min + ".." + max + " bytes");
         }
         return value;
     }
 
     /** A path; relative ones are taken from {@code base}. */
     Path path(String key, String envVar, Path base) {
-        String raw = stringOrEnv(key, envVar).orElseThrow(() -> new InvalidConfigException(key, "is required"));
+        String raw =
+                stringOrEnv(key, envVar).orElseThrow(() -> new InvalidConfigException(prefix + key, "is required"));
         try {
             Path p = Path.of(raw);
             return (base == null || p.isAbsolute() ? p : base.resolve(p))
                     .toAbsolutePath()
                     .normalize();
         } catch (java.nio.file.InvalidPathException e) {
-            throw new InvalidConfigException(key, "'" + raw + "' is not a valid path");
+            throw new InvalidConfigException(prefix + key, "'" + raw + "' is not a valid path");
         }
     }
 

@@ -25,7 +25,8 @@ public record StrongroomConfig(
         Webhooks webhooks,
         Retention retention,
         OAuth oauth,
-        com.strongroom.sso.SsoSettings sso) {
+        com.strongroom.sso.SsoSettings sso,
+        com.strongroom.backup.BackupSettings backup) {
 
     /**
      * @param limits requests an API key and a client address may make, and how repeated failed
@@ -235,7 +236,87 @@ public record StrongroomConfig(
                         r.duration("retention.soft-deleted-datasets", Duration.ofSeconds(1), Duration.ofDays(3650)),
                         r.duration("retention.purge-interval", Duration.ofSeconds(1), Duration.ofDays(1))),
                 oauth(r),
-                sso(r, home));
+                sso(r, home),
+                backup(r, home));
+    }
+
+    private static com.strongroom.backup.BackupSettings backup(ConfigReader r, Path home) {
+        List<com.strongroom.backup.TargetSettings> targets = new java.util.ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (ConfigReader t : r.list("backup.targets")) {
+            String name = t.requiredString("name", 40);
+            if (!name.matches("[a-z0-9][a-z0-9-]{0,39}")) {
+                throw new InvalidConfigException(t.name("name"), "'" + name + "' may only contain a-z, 0-9 and '-'");
+            }
+            if (!names.add(name)) {
+                throw new InvalidConfigException(t.name("name"), "'" + name + "' names two targets");
+            }
+            String type = t.requiredString("type", 20);
+            Duration snapshots = t.string("snapshot-retention").isPresent()
+                    ? t.duration("snapshot-retention", Duration.ofHours(1), Duration.ofDays(3650))
+                    : Duration.ofDays(90);
+            Duration journal = t.string("journal-retention").isPresent()
+                    ? t.duration("journal-retention", Duration.ofHours(1), Duration.ofDays(3650))
+                    : Duration.ofDays(30);
+            switch (type) {
+                case "directory" ->
+                    targets.add(new com.strongroom.backup.TargetSettings(
+                            name, type, t.path("path", null, home), snapshots, journal, null));
+                case "s3" -> {
+                    String lockMode = t.string("object-lock-mode").orElse(null);
+                    if (lockMode != null && !lockMode.equals("GOVERNANCE") && !lockMode.equals("COMPLIANCE")) {
+                        throw new InvalidConfigException(
+                                t.name("object-lock-mode"), "'" + lockMode + "' is not GOVERNANCE or COMPLIANCE");
+                    }
+                    String prefix = t.string("prefix").orElse("");
+                    if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+                        prefix = prefix + "/";
+                    }
+                    Path keyId = t.path("access-key-id-file", null, home);
+                    Path secret = t.path("secret-access-key-file", null, home);
+                    for (String key : List.of("access-key-id-file", "secret-access-key-file")) {
+                        Path file = key.startsWith("access") ? keyId : secret;
+                        if (!Files.isReadable(file)) {
+                            throw new InvalidConfigException(t.name(key), "file " + file + " is missing or unreadable");
+                        }
+                    }
+                    targets.add(new com.strongroom.backup.TargetSettings(
+                            name,
+                            type,
+                            null,
+                            snapshots,
+                            journal,
+                            new com.strongroom.backup.TargetSettings.S3(
+                                    t.string("endpoint").isPresent() ? t.httpUrl("endpoint") : null,
+                                    t.string("region").orElse("us-east-1"),
+                                    t.requiredString("bucket", 63),
+                                    prefix,
+                                    t.bool("path-style", true),
+                                    t.string("ca-file").isPresent() ? t.path("ca-file", null, home) : null,
+                                    keyId,
+                                    secret,
+                                    lockMode,
+                                    lockMode == null
+                                            ? null
+                                            : t.duration(
+                                                    "object-lock-retain", Duration.ofDays(1), Duration.ofDays(3650)))));
+                }
+                default -> throw new InvalidConfigException(t.name("type"), "'" + type + "' is not directory or s3");
+            }
+        }
+        Duration window = r.duration("backup.shred-window", Duration.ZERO, Duration.ofDays(365));
+        long block = r.bytes("backup.block-size", 64 << 10, 256L << 20);
+        return new com.strongroom.backup.BackupSettings(
+                r.bool("backup.enabled", true),
+                r.duration("backup.snapshot-interval", Duration.ofSeconds(1), Duration.ofDays(30)),
+                r.duration("backup.journal-interval", Duration.ofMillis(100), Duration.ofHours(1)),
+                window,
+                r.duration("backup.journal-local-retention", Duration.ZERO, Duration.ofDays(30)),
+                r.duration("backup.thin-after", Duration.ofHours(1), Duration.ofDays(3650)),
+                (int) block,
+                home.resolve("backup").resolve("spool"),
+                home.resolve("backup").resolve("work"),
+                List.copyOf(targets));
     }
 
     /** The `sso provision` settings; null when sso.keycloak-url is not set. */
@@ -346,6 +427,35 @@ public record StrongroomConfig(
             throw new InvalidConfigException(key, "'" + label + "' may only contain letters, digits, '.', '_' and '-'");
         }
         return label;
+    }
+
+    /**
+     * This configuration for another home (a DR drill's scratch copy): its own files, TLS and
+     * indexes under {@code otherHome}, an ephemeral HTTPS port, no HTTP port, no browser sign-in
+     * redirect, no backups of its own; the same HSM, PIN and models.
+     */
+    public StrongroomConfig forScratchHome(Path otherHome) {
+        Server s = new Server(
+                server.host(), 0, -1, otherHome.resolve("tls"), server.hostNames(), server.limits(), List.of());
+        Index i = new Index(
+                otherHome.resolve("data").resolve("indexes"),
+                index.pageCacheBytes(),
+                index.vectorCacheBytes(),
+                index.pageSize(),
+                index.commitInterval());
+        com.strongroom.backup.BackupSettings b = new com.strongroom.backup.BackupSettings(
+                false,
+                backup.snapshotInterval(),
+                backup.journalInterval(),
+                backup.shredWindow(),
+                backup.journalLocalRetention(),
+                backup.thinAfter(),
+                backup.blockSize(),
+                otherHome.resolve("backup").resolve("spool"),
+                otherHome.resolve("backup").resolve("work"),
+                List.of());
+        return new StrongroomConfig(
+                otherHome, s, hsm, crypto, i, embedding, chunking, documents, webhooks, retention, oauth, sso, b);
     }
 
     public Path keyringFile() {

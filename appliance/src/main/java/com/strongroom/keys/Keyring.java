@@ -110,6 +110,45 @@ public final class Keyring {
         return out;
     }
 
+    /**
+     * Fills an empty keyring with records taken from a backup's key manifest, in one transaction:
+     * KEKs by label (the keys themselves stay in the HSM), DEKs wrapped as they were.
+     */
+    public void importRecords(List<KekRecord> keks, List<DekRecord> deks) throws SQLException {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps =
+                        c.prepareStatement("INSERT INTO kek (label, state, canary, created_at) VALUES (?, ?, ?, ?)")) {
+                    for (KekRecord k : keks) {
+                        ps.setString(1, k.label());
+                        ps.setString(2, k.active() ? "ACTIVE" : "RETIRED");
+                        ps.setBytes(3, k.canary());
+                        ps.setObject(4, k.createdAt());
+                        ps.executeUpdate();
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO dek (purpose, version, state, kek_label,"
+                        + " wrapped, created_at, destroyed_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                    for (DekRecord d : deks) {
+                        ps.setString(1, d.purpose());
+                        ps.setInt(2, d.version());
+                        ps.setString(3, d.state().name());
+                        ps.setString(4, d.kekLabel());
+                        ps.setBytes(5, d.state() == DekState.DESTROYED ? null : d.wrapped());
+                        ps.setObject(6, d.createdAt());
+                        ps.setObject(7, d.destroyedAt());
+                        ps.executeUpdate();
+                    }
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
     /** First KEK of a new keyring. */
     public void insertActiveKek(String label, byte[] canary) throws SQLException {
         try (Connection c = db.connection();

@@ -9,10 +9,13 @@ import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexCommit;
 import org.apache.lucene.index.IndexNotFoundException;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.KeepOnlyLastCommitDeletionPolicy;
 import org.apache.lucene.index.SegmentInfos;
+import org.apache.lucene.index.SnapshotDeletionPolicy;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.ControlledRealTimeReopenThread;
@@ -33,6 +36,8 @@ public final class DatasetIndex implements Closeable {
     static final double MAX_STALE_SECONDS = 0.5;
     static final String MODEL_KEY = "strongroom.embedding.model";
     static final String DIMENSIONS_KEY = "strongroom.embedding.dimensions";
+    /** The change-log position the commit holds everything up to (see {@link IndexChangeLog}). */
+    public static final String JOURNAL_KEY = "strongroom.journal.position";
     /** HNSW candidates per query; more costs time and buys recall (measured by the benchmark). */
     static final int KNN_CANDIDATES = 100;
     /** Each list fused by hybrid search is this many times the requested limit. */
@@ -45,25 +50,33 @@ public final class DatasetIndex implements Closeable {
     private final Analyzer analyzer = new EnglishAnalyzer();
 
     private final IndexWriter writer;
+    private final SnapshotDeletionPolicy commits;
+    private final IndexChangeLog changeLog;
     private final SearcherManager searchers;
     private final ControlledRealTimeReopenThread<IndexSearcher> reopener;
 
-    private DatasetIndex(String datasetId, EmbeddingSpec spec, Directory directory, IndexWriterConfig.OpenMode mode)
+    private DatasetIndex(
+            String datasetId,
+            EmbeddingSpec spec,
+            Directory directory,
+            IndexWriterConfig.OpenMode mode,
+            IndexChangeLog changeLog)
             throws IOException {
         this.datasetId = datasetId;
         this.spec = spec;
         this.directory = directory;
+        this.changeLog = changeLog;
+        // Backups pin a commit while they copy its files; the policy keeps only the newest otherwise.
+        this.commits = new SnapshotDeletionPolicy(new KeepOnlyLastCommitDeletionPolicy());
         IndexWriterConfig config = new IndexWriterConfig(analyzer)
                 .setOpenMode(mode)
                 .setRAMBufferSizeMB(64)
-                .setCommitOnClose(true);
+                .setIndexDeletionPolicy(commits)
+                .setCommitOnClose(false);
         this.writer = new IndexWriter(directory, config);
         try {
-            writer.setLiveCommitData(
-                    Map.of(MODEL_KEY, spec.model(), DIMENSIONS_KEY, Integer.toString(spec.dimensions()))
-                            .entrySet());
             if (mode == IndexWriterConfig.OpenMode.CREATE) {
-                writer.commit(); // the spec is on disk before the first document
+                commitWithPosition(); // the spec is on disk before the first document
             }
             this.searchers = new SearcherManager(writer, null);
         } catch (IOException | RuntimeException e) {
@@ -78,14 +91,24 @@ public final class DatasetIndex implements Closeable {
 
     /** A new, empty index in {@code directory}, which must not hold one already. */
     public static DatasetIndex create(String datasetId, Directory directory, EmbeddingSpec spec) throws IOException {
+        return create(datasetId, directory, spec, IndexChangeLog.NONE);
+    }
+
+    public static DatasetIndex create(
+            String datasetId, Directory directory, EmbeddingSpec spec, IndexChangeLog changeLog) throws IOException {
         if (DirectoryReader.indexExists(directory)) {
             throw new IllegalStateException("dataset " + datasetId + " already has an index");
         }
-        return new DatasetIndex(datasetId, spec, directory, IndexWriterConfig.OpenMode.CREATE);
+        return new DatasetIndex(datasetId, spec, directory, IndexWriterConfig.OpenMode.CREATE, changeLog);
     }
 
     /** The existing index in {@code directory}, with the embedding spec it was created with. */
     public static DatasetIndex open(String datasetId, Directory directory) throws IOException {
+        return open(datasetId, directory, IndexChangeLog.NONE);
+    }
+
+    public static DatasetIndex open(String datasetId, Directory directory, IndexChangeLog changeLog)
+            throws IOException {
         Map<String, String> userData;
         try {
             userData = SegmentInfos.readLatestCommit(directory).getUserData();
@@ -98,7 +121,7 @@ public final class DatasetIndex implements Closeable {
             throw new IOException("index of dataset " + datasetId + " does not record its embedding model");
         }
         EmbeddingSpec spec = new EmbeddingSpec(model, Integer.parseInt(dimensions));
-        return new DatasetIndex(datasetId, spec, directory, IndexWriterConfig.OpenMode.APPEND);
+        return new DatasetIndex(datasetId, spec, directory, IndexWriterConfig.OpenMode.APPEND, changeLog);
     }
 
     public String datasetId() {
@@ -127,12 +150,16 @@ public final class DatasetIndex implements Closeable {
             spec.check(chunk.vector(), "chunks[" + i + "].vector");
             docs.add(ChunkSchema.toDocument(chunk));
         }
-        return writer.updateDocuments(ChunkSchema.documentTerm(documentId), docs);
+        long generation = writer.updateDocuments(ChunkSchema.documentTerm(documentId), docs);
+        changeLog.replaced(datasetId, documentId, chunks);
+        return generation;
     }
 
     /** Removes every chunk of {@code documentId}; returns a generation as above. */
     public long deleteDocument(String documentId) throws IOException {
-        return writer.deleteDocuments(ChunkSchema.documentTerm(documentId));
+        long generation = writer.deleteDocuments(ChunkSchema.documentTerm(documentId));
+        changeLog.deleted(datasetId, documentId);
+        return generation;
     }
 
     /** Blocks until changes up to {@code generation} are visible to searches. */
@@ -148,8 +175,38 @@ public final class DatasetIndex implements Closeable {
     /** Makes everything indexed so far durable. */
     public void commit() throws IOException {
         if (writer.hasUncommittedChanges()) {
-            writer.commit();
+            commitWithPosition();
         }
+    }
+
+    /*
+     * The position is read before the commit starts: every change numbered at or below it was
+     * written to the writer before it was numbered, so the commit holds it.
+     */
+    private synchronized void commitWithPosition() throws IOException {
+        writer.setLiveCommitData(Map.of(
+                        MODEL_KEY,
+                        spec.model(),
+                        DIMENSIONS_KEY,
+                        Integer.toString(spec.dimensions()),
+                        JOURNAL_KEY,
+                        Long.toString(changeLog.position()))
+                .entrySet());
+        writer.commit();
+    }
+
+    /**
+     * Pins the newest commit so that its files stay on disk until {@link #release}; a backup copies
+     * them meanwhile while the writer goes on.
+     */
+    public IndexCommit pinCommit() throws IOException {
+        commit();
+        return commits.snapshot();
+    }
+
+    public void release(IndexCommit commit) throws IOException {
+        commits.release(commit);
+        writer.deleteUnusedFiles();
     }
 
     public boolean hasUncommittedChanges() {
@@ -162,7 +219,7 @@ public final class DatasetIndex implements Closeable {
      */
     public void forceMerge(int maxSegments) throws IOException {
         writer.forceMerge(maxSegments);
-        writer.commit();
+        commitWithPosition();
         searchers.maybeRefreshBlocking();
     }
 
@@ -171,6 +228,27 @@ public final class DatasetIndex implements Closeable {
         IndexSearcher searcher = searchers.acquire();
         try {
             return searcher.getIndexReader().leaves().size();
+        } finally {
+            searchers.release(searcher);
+        }
+    }
+
+    /** The text of one chunk searches see now (the first live one), e.g. for a DR drill's check query. */
+    public java.util.Optional<String> sampleText() throws IOException {
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            for (var leaf : searcher.getIndexReader().leaves()) {
+                var live = leaf.reader().getLiveDocs();
+                for (int d = 0; d < leaf.reader().maxDoc(); d++) {
+                    if (live == null || live.get(d)) {
+                        String text = leaf.reader().storedFields().document(d).get(ChunkSchema.CONTENT);
+                        if (text != null && !text.isBlank()) {
+                            return java.util.Optional.of(text);
+                        }
+                    }
+                }
+            }
+            return java.util.Optional.empty();
         } finally {
             searchers.release(searcher);
         }
@@ -249,6 +327,7 @@ public final class DatasetIndex implements Closeable {
         reopener.close();
         try {
             searchers.close();
+            commit();
         } finally {
             writer.close();
         }

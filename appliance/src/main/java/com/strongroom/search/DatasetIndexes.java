@@ -54,6 +54,7 @@ public final class DatasetIndexes implements SealListener, Closeable {
     private final Map<String, Open> open = new HashMap<>();
     private final ScheduledExecutorService committer;
     private volatile boolean sealed = true;
+    private volatile IndexChangeLog changeLog = IndexChangeLog.NONE;
 
     public DatasetIndexes(Settings settings, KeyManager keys) {
         this.settings = settings;
@@ -102,6 +103,73 @@ public final class DatasetIndexes implements SealListener, Closeable {
         Open opened = openDirectory(datasetId, dir, true, spec);
         open.put(datasetId, opened);
         return opened.index();
+    }
+
+    /** Every index opened from now on tells {@code log} of its changes (set before unsealing). */
+    public void journalChangesTo(IndexChangeLog log) {
+        this.changeLog = log;
+    }
+
+    /**
+     * The index of a dataset whose DEK already exists, created empty if it has none yet: for a
+     * restore, which replays datasets created after its snapshot.
+     */
+    public DatasetIndex openOrCreateWithExistingKey(String datasetId, EmbeddingSpec spec) throws IOException {
+        synchronized (keys) {
+            synchronized (this) {
+                requireUnsealed();
+                Open existing = open.get(datasetId);
+                if (existing != null) {
+                    return existing.index();
+                }
+                Path dir = dir(datasetId);
+                boolean create = !Files.isDirectory(dir);
+                Files.createDirectories(dir);
+                Open opened = openDirectory(datasetId, dir, create, spec);
+                open.put(datasetId, opened);
+                return opened.index();
+            }
+        }
+    }
+
+    /** A commit a backup is copying: its files stay on disk until {@link #release}. */
+    public record PinnedCommit(String datasetId, Path dir, org.apache.lucene.index.IndexCommit commit) {}
+
+    /** Commits and pins every open index; release each one when its files are copied. */
+    public List<PinnedCommit> pinAll() throws IOException {
+        synchronized (keys) {
+            synchronized (this) {
+                requireUnsealed();
+                List<PinnedCommit> pinned = new ArrayList<>();
+                try {
+                    for (Map.Entry<String, Open> e : open.entrySet()) {
+                        pinned.add(new PinnedCommit(
+                                e.getKey(),
+                                dir(e.getKey()),
+                                e.getValue().index().pinCommit()));
+                    }
+                } catch (IOException | RuntimeException ex) {
+                    for (PinnedCommit p : pinned) {
+                        release(p);
+                    }
+                    throw ex;
+                }
+                return pinned;
+            }
+        }
+    }
+
+    /** Lets the index delete the pinned commit's files again once newer commits supersede it. */
+    public synchronized void release(PinnedCommit pinned) {
+        Open o = open.get(pinned.datasetId());
+        if (o == null) {
+            return; // closed meanwhile: the next open cleans up unreferenced files
+        }
+        try {
+            o.index().release(pinned.commit());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "releasing the backup pin of dataset " + pinned.datasetId() + ": " + e.getMessage());
+        }
     }
 
     /** The open index of {@code datasetId}. */
@@ -194,8 +262,9 @@ public final class DatasetIndexes implements SealListener, Closeable {
             throw e;
         }
         try {
-            DatasetIndex index =
-                    create ? DatasetIndex.create(datasetId, directory, spec) : DatasetIndex.open(datasetId, directory);
+            DatasetIndex index = create
+                    ? DatasetIndex.create(datasetId, directory, spec, changeLog)
+                    : DatasetIndex.open(datasetId, directory, changeLog);
             return new Open(index, directory, cache);
         } catch (IOException | RuntimeException e) {
             directory.close();

@@ -30,13 +30,15 @@ public final class LabAppliance implements AutoCloseable {
     public final Map<String, String> env;
     public final int httpsPort;
     private final Path dir;
+    private final String tokenLabel;
     private ApplianceProcess serve;
     private Https https;
     private String ownerKey;
     private int starts;
 
-    private LabAppliance(Path dir, Path home, Path config, Map<String, String> env, int httpsPort) {
+    private LabAppliance(Path dir, Path home, Path config, Map<String, String> env, int httpsPort, String tokenLabel) {
         this.dir = dir;
+        this.tokenLabel = tokenLabel;
         this.home = home;
         this.config = config;
         this.env = env;
@@ -70,7 +72,7 @@ public final class LabAppliance implements AutoCloseable {
         if (r.exitCode() != 0) {
             throw new AssertionError(r.output());
         }
-        LabAppliance lab = new LabAppliance(dir, home, config, env, httpsPort);
+        LabAppliance lab = new LabAppliance(dir, home, config, env, httpsPort, token);
         lab.serve();
         return lab;
     }
@@ -95,6 +97,36 @@ public final class LabAppliance implements AutoCloseable {
         https = new Https(cert, httpsPort);
         https.awaitStatus("/health/ready", null, 200, Duration.ofSeconds(90));
         ownerKey = Files.readString(home.resolve("bootstrap/owner-api-key")).trim();
+    }
+
+    /** Runs a CLI command against this home and configuration, as an operator on the host would. */
+    public ApplianceProcess.Result cli(String... args) throws Exception {
+        return ApplianceProcess.run(home, config, env, args);
+    }
+
+    /**
+     * Serves another home (e.g. one a restore made) with this lab's token and PIN, on free ports,
+     * without backups of its own; {@code extraYaml} is added to its configuration.
+     */
+    public ApplianceProcess serveOther(Path otherHome, String extraYaml, int httpsPort, Path log) throws Exception {
+        Path cfg = otherHome.resolveSibling(otherHome.getFileName() + ".yaml");
+        Files.writeString(
+                cfg,
+                "hsm:\n  token-label: " + tokenLabel + "\n  pin-file: " + home.resolve("hsm/user.pin")
+                        + "\n  probe-interval: 1s\nbackup:\n  enabled: false\n" + extraYaml);
+        return ApplianceProcess.serve(
+                otherHome,
+                cfg,
+                Map.of(
+                        "STRONGROOM_HTTPS_PORT",
+                        Integer.toString(httpsPort),
+                        "STRONGROOM_HTTP_PORT",
+                        Integer.toString(freePort())),
+                log);
+    }
+
+    public static int freeTcpPort() throws Exception {
+        return freePort();
     }
 
     public Https https() {
