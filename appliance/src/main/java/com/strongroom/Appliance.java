@@ -117,7 +117,7 @@ public final class Appliance implements AutoCloseable {
                         config.index().commitInterval()),
                 keys);
         keys.addListener(indexes);
-        ChangeJournal changeJournal = new ChangeJournal(metadata);
+        ChangeJournal changeJournal = new ChangeJournal(metadata::db);
         indexes.journalChangesTo(new IndexJournal(changeJournal, keys));
 
         EmbeddingModel model = embeddingModel(config.embedding());

@@ -414,9 +414,13 @@ public final class BackupService implements AutoCloseable {
 
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        // No interrupt while a round runs: H2 closes its file when an I/O thread is interrupted.
+        scheduler.shutdown();
         try {
-            scheduler.awaitTermination(30, TimeUnit.SECONDS);
+            if (!scheduler.awaitTermination(60, TimeUnit.SECONDS)) {
+                LOG.warning("backup: a backup round did not finish within 60 s of shutdown; it is abandoned");
+                scheduler.shutdownNow();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

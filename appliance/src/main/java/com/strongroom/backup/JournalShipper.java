@@ -4,7 +4,6 @@ import com.strongroom.store.ChangeJournal;
 import com.strongroom.store.JournalEntry;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.SQLException;
@@ -184,12 +183,6 @@ final class JournalShipper {
                     spool.resolve(ObjectNames.segment(generation, number).substring(ObjectNames.JOURNAL.length())));
         } catch (RuntimeException e) {
             return false;
-        }
-    }
-
-    static void requireExists(Path p) throws NoSuchFileException {
-        if (!Files.exists(p)) {
-            throw new NoSuchFileException(p.toString());
         }
     }
 }

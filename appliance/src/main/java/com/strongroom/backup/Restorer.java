@@ -188,7 +188,7 @@ public final class Restorer {
             List<String> shredded;
             List<String> datasets;
             try {
-                ChangeJournal journal = new ChangeJournal(metadata);
+                ChangeJournal journal = new ChangeJournal(metadata::db);
                 replay = replay(catalog, snap, metadata, journal, indexes, restored, until);
                 shredded = applyErasures(metadata, indexes, restored.manifest);
                 datasets = liveDatasets(metadata);

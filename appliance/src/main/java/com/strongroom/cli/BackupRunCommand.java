@@ -48,7 +48,7 @@ final class BackupRunCommand implements Callable<Integer> {
                             c.index().commitInterval()),
                     s.keys);
             s.keys.addListener(indexes);
-            ChangeJournal journal = new ChangeJournal(metadata);
+            ChangeJournal journal = new ChangeJournal(metadata::db);
             indexes.journalChangesTo(new IndexJournal(journal, s.keys));
             s.unsealOrFail();
             try (BackupService backups = BackupService.create(

@@ -24,15 +24,16 @@ public final class ChangeJournal {
     /** generation: the current run of gap-free segments; nextSegment: the number the next one gets. */
     public record State(String generation, long nextSegment, long prunedUpto) {}
 
-    private final MetadataStore metadata;
+    /** The metadata database while it is open (it throws SealedException while sealed). */
+    private final java.util.function.Supplier<H2Database> db;
 
-    public ChangeJournal(MetadataStore metadata) {
-        this.metadata = metadata;
+    public ChangeJournal(java.util.function.Supplier<H2Database> db) {
+        this.db = db;
     }
 
     /** Appends an index change in its own transaction; returns its sequence number. */
     public long appendIndex(String datasetId, byte[] payload) throws SQLException {
-        try (Connection c = metadata.db().connection()) {
+        try (Connection c = db.get().connection()) {
             return append(c, datasetId, payload);
         }
     }
@@ -61,7 +62,7 @@ public final class ChangeJournal {
      * what the index already holds (index entries are appended after the index change).
      */
     public long position() throws SQLException {
-        try (Connection c = metadata.db().connection();
+        try (Connection c = db.get().connection();
                 Statement s = c.createStatement();
                 ResultSet rs =
                         s.executeQuery("SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM journal), 0), pruned_upto)"
@@ -72,7 +73,7 @@ public final class ChangeJournal {
     }
 
     public State state() throws SQLException {
-        try (Connection c = metadata.db().connection()) {
+        try (Connection c = db.get().connection()) {
             return state(c);
         }
     }
@@ -88,7 +89,7 @@ public final class ChangeJournal {
 
     /** Entries not yet written into a segment, oldest first. */
     public List<JournalEntry> unspooled(int limit) throws SQLException {
-        try (Connection c = metadata.db().connection();
+        try (Connection c = db.get().connection();
                 PreparedStatement ps = c.prepareStatement(
                         "SELECT seq, at, kind, dataset_id, payload FROM journal WHERE spooled = FALSE ORDER BY seq LIMIT ?")) {
             ps.setInt(1, limit);
@@ -98,7 +99,7 @@ public final class ChangeJournal {
 
     /** Every entry still in the table with a sequence number above {@code after}, oldest first. */
     public List<JournalEntry> entriesAfter(long after, int limit) throws SQLException {
-        try (Connection c = metadata.db().connection();
+        try (Connection c = db.get().connection();
                 PreparedStatement ps = c.prepareStatement(
                         "SELECT seq, at, kind, dataset_id, payload FROM journal WHERE seq > ? ORDER BY seq LIMIT ?")) {
             ps.setLong(1, after);
@@ -128,7 +129,7 @@ public final class ChangeJournal {
      * when the state moved on meanwhile, e.g. a new generation began.
      */
     public boolean markSpooled(String generation, long segment, List<Long> seqs) throws SQLException {
-        try (Connection c = metadata.db().connection()) {
+        try (Connection c = db.get().connection()) {
             c.setAutoCommit(false);
             try {
                 try (PreparedStatement ps = c.prepareStatement("UPDATE journal_state SET next_segment = ?"
@@ -163,7 +164,7 @@ public final class ChangeJournal {
      * still in flight or not yet spooled.
      */
     public int prune(Instant before) throws SQLException {
-        try (Connection c = metadata.db().connection()) {
+        try (Connection c = db.get().connection()) {
             c.setAutoCommit(false);
             try {
                 long upto;
@@ -203,7 +204,7 @@ public final class ChangeJournal {
      */
     public String startGeneration() throws SQLException {
         String generation = "g" + UUID.randomUUID().toString().replace("-", "");
-        try (Connection c = metadata.db().connection()) {
+        try (Connection c = db.get().connection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(
                             "UPDATE journal_state SET generation = ?, next_segment = 1 WHERE id = 1");
@@ -223,7 +224,7 @@ public final class ChangeJournal {
     /** Sequence numbers of the entries in the table: with {@code prunedUpto}, what this database holds. */
     public Set<Long> presentSeqs() throws SQLException {
         Set<Long> seqs = new HashSet<>();
-        try (Connection c = metadata.db().connection();
+        try (Connection c = db.get().connection();
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT seq FROM journal")) {
             while (rs.next()) {
@@ -235,7 +236,7 @@ public final class ChangeJournal {
 
     /** After a restore: a fresh history that begins with this database as it now is. */
     public void resetAfterRestore() throws SQLException {
-        try (Connection c = metadata.db().connection()) {
+        try (Connection c = db.get().connection()) {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
                 long max;

@@ -1,0 +1,257 @@
+package com.strongroom.backup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.strongroom.audit.AuditKeys;
+import com.strongroom.audit.AuditVerifier;
+import com.strongroom.audit.ChainedAuditLog;
+import com.strongroom.keys.KeyManager;
+import com.strongroom.keys.Keyring;
+import com.strongroom.search.ChunkRecord;
+import com.strongroom.search.DatasetIndex;
+import com.strongroom.search.DatasetIndexes;
+import com.strongroom.search.EmbeddingSpec;
+import com.strongroom.store.ChangeJournal;
+import com.strongroom.store.H2Database;
+import com.strongroom.store.MetadataStore;
+import com.strongroom.testing.LabHsm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Snapshot, journal and restore in one process, on a real SoftHSM2 token, real H2 files, real
+ * Lucene files and a directory target: what the end-to-end tests prove through the CLI, here fast
+ * and with every step visible. No embedding model: chunks carry their own vectors.
+ */
+class BackupRoundTripTest {
+    private static final String KEK = "strongroom-kek";
+    private static final EmbeddingSpec SPEC = new EmbeddingSpec("test-model", 4);
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    private record Live(
+            KeyManager keys,
+            H2Database keyringDb,
+            MetadataStore metadata,
+            DatasetIndexes indexes,
+            BackupService backups,
+            BackupTarget target) {}
+
+    private Live live(LabHsm.Token token, Path home, Path targetDir) throws Exception {
+        H2Database keyringDb = H2Database.open(home.resolve("keyring/keyring"), "db/keyring", false, null);
+        open.add(keyringDb);
+        KeyManager keys = KeyManager.createInitialisingUnder(new Keyring(keyringDb), token.settings(), KEK);
+        open.add(keys);
+        ChainedAuditLog audit = new ChainedAuditLog(keyringDb, new AuditKeys(keys));
+        keys.addListener(audit);
+        MetadataStore metadata = new MetadataStore(home.resolve("data/metadata"));
+        keys.addListener(metadata);
+        DatasetIndexes indexes = new DatasetIndexes(
+                new DatasetIndexes.Settings(home.resolve("data/indexes"), 8 << 20, 8 << 20, 16 << 10, Duration.ofHours(1)),
+                keys);
+        open.add(indexes);
+        keys.addListener(indexes);
+        ChangeJournal journal = new ChangeJournal(metadata::db);
+        indexes.journalChangesTo(new IndexJournal(journal, keys));
+        assertTrue(keys.unseal(), keys.sealedReason());
+        BackupSettings settings = new BackupSettings(
+                true,
+                Duration.ofHours(6),
+                Duration.ofSeconds(30),
+                Duration.ZERO,
+                Duration.ofHours(1),
+                Duration.ofDays(30),
+                64 << 10,
+                home.resolve("backup/spool"),
+                home.resolve("backup/work"),
+                List.of(new TargetSettings(
+                        "local", "directory", targetDir, Duration.ofDays(90), Duration.ofDays(30), null)));
+        BackupService backups = BackupService.create(
+                settings,
+                keys,
+                metadata,
+                home.resolve("data/metadata"),
+                journal,
+                indexes,
+                keyringDb,
+                audit,
+                Clock.systemUTC());
+        open.add(backups);
+        return new Live(keys, keyringDb, metadata, indexes, backups, backups.target("local"));
+    }
+
+    @Test
+    void restoreAtEachMoment_replaysExactlyTheChangesUpToIt() throws Exception {
+        LabHsm.Token token = LabHsm.newToken(dir.resolve("hsm"));
+        LabHsm.createKek(token, KEK);
+        Live live = live(token, dir.resolve("home"), dir.resolve("target"));
+        sql(live, "INSERT INTO organization (id, name, created_at) VALUES ('org_1', 'Acme', CURRENT_TIMESTAMP)");
+        DatasetIndex index = createDataset(live, "ds_1");
+        index.replaceDocument("doc_a", List.of(chunk("doc_a", "alpha")));
+        index.commit();
+
+        live.backups().snapshot();
+        Instant afterSnapshot = Instant.now();
+        Thread.sleep(20);
+
+        index.replaceDocument("doc_b", List.of(chunk("doc_b", "bravo")));
+        sql(live, "UPDATE dataset SET description = 'after the snapshot' WHERE id = 'ds_1'");
+        DatasetIndex second = createDataset(live, "ds_2"); // created after the snapshot: replayed from nothing
+        second.replaceDocument("doc_c", List.of(chunk("doc_c", "charlie")));
+        Thread.sleep(20);
+        Instant middle = Instant.now();
+        Thread.sleep(20);
+        index.deleteDocument("doc_a");
+        index.commit(); // the live index holds more than the snapshot; replay must not double it
+        live.backups().ship();
+
+        Restorer restorer = new Restorer(token.settings(), Clock.systemUTC());
+        Restorer.Report atSnapshot = restorer.restore(live.target(), dir.resolve("r1"), afterSnapshot);
+        assertEquals(0, atSnapshot.entriesReplayed(), atSnapshot.toString());
+        assertEquals(Map.of("ds_1", List.of("doc_a")), documentsIn(token, dir.resolve("r1")));
+
+        Restorer.Report atMiddle = restorer.restore(live.target(), dir.resolve("r2"), middle);
+        assertTrue(atMiddle.entriesReplayed() > 0, atMiddle.toString());
+        assertEquals(
+                Map.of("ds_1", List.of("doc_a", "doc_b"), "ds_2", List.of("doc_c")),
+                documentsIn(token, dir.resolve("r2")));
+        assertEquals("after the snapshot", description(token, dir.resolve("r2")));
+
+        Restorer.Report latest = restorer.restore(live.target(), dir.resolve("r3"), null);
+        assertEquals(
+                Map.of("ds_1", List.of("doc_b"), "ds_2", List.of("doc_c")), documentsIn(token, dir.resolve("r3")));
+        assertEquals(List.of("ds_1", "ds_2"), latest.datasets());
+
+        try (H2Database keyring = H2Database.open(dir.resolve("r3/keyring/keyring"), "db/keyring", false, null);
+                KeyManager keys = KeyManager.create(new Keyring(keyring), token.settings())) {
+            assertTrue(keys.unseal());
+            AuditVerifier.Result audit = new AuditVerifier(keyring, new AuditKeys(keys)).verify();
+            assertTrue(audit.intact(), "the restored audit chain verifies: " + audit);
+        }
+    }
+
+    @Test
+    void aFlippedByte_isNamedByVerify_andRefusedByRestore() throws Exception {
+        LabHsm.Token token = LabHsm.newToken(dir.resolve("hsm"));
+        LabHsm.createKek(token, KEK);
+        Live live = live(token, dir.resolve("home"), dir.resolve("target"));
+        sql(live, "INSERT INTO organization (id, name, created_at) VALUES ('org_1', 'Acme', CURRENT_TIMESTAMP)");
+        DatasetIndex index = createDataset(live, "ds_1");
+        index.replaceDocument("doc_a", List.of(chunk("doc_a", "alpha")));
+        live.backups().snapshot();
+        assertEquals(List.of(), BackupTools.verify(live.target(), token.settings(), Duration.ofDays(30)).get("problems"));
+
+        for (String kind : List.of("objects", "snapshots", "keys")) {
+            Path victim;
+            try (Stream<Path> files = Files.walk(dir.resolve("target").resolve(kind))) {
+                victim = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+            }
+            byte[] original = Files.readAllBytes(victim);
+            byte[] flipped = original.clone();
+            flipped[flipped.length - 3] ^= 0x04;
+            Files.write(victim, flipped);
+            String name = dir.resolve("target").relativize(victim).toString();
+            Object problems = BackupTools.verify(live.target(), token.settings(), Duration.ofDays(30)).get("problems");
+            if (!kind.equals("keys")) {
+                assertTrue(problems.toString().contains(name), kind + ": " + problems);
+                CorruptBackupException refused = assertThrows(
+                        CorruptBackupException.class,
+                        () -> new Restorer(token.settings(), Clock.systemUTC())
+                                .restore(live.target(), dir.resolve("r-" + kind), null));
+                assertTrue(refused.getMessage().contains(name), refused.getMessage());
+            } else {
+                // the key manifest is read first, with the keys it carries: a restore cannot start
+                assertThrows(
+                        Exception.class,
+                        () -> new Restorer(token.settings(), Clock.systemUTC())
+                                .restore(live.target(), dir.resolve("r-" + kind), null));
+            }
+            assertFalse(Files.exists(dir.resolve("r-" + kind)), "nothing half-restored is left");
+            Files.write(victim, original);
+        }
+    }
+
+    private static DatasetIndex createDataset(Live live, String id) throws Exception {
+        sql(live, "INSERT INTO dataset (id, organization_id, name, metadata, embedding_model, embedding_dimensions,"
+                + " created_at, updated_at) VALUES ('" + id + "', 'org_1', '" + id + "', '{}', 'test-model', 4,"
+                + " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
+        return live.indexes().create(id, SPEC);
+    }
+
+    private static ChunkRecord chunk(String documentId, String word) {
+        return new ChunkRecord(
+                "ch_" + documentId, documentId, word + " text", 0, 10, new float[] {0.5f, 0.5f, 0.5f, 0.5f}, Map.of());
+    }
+
+    private static void sql(Live live, String statement) throws Exception {
+        try (Connection c = live.metadata().db().connection();
+                PreparedStatement ps = c.prepareStatement(statement)) {
+            ps.executeUpdate();
+        }
+    }
+
+    /** Dataset id -> document ids its restored index holds, opened with the restored keyring. */
+    private Map<String, List<String>> documentsIn(LabHsm.Token token, Path home) throws Exception {
+        try (H2Database keyring = H2Database.open(home.resolve("keyring/keyring"), "db/keyring", false, null);
+                KeyManager keys = KeyManager.create(new Keyring(keyring), token.settings());
+                DatasetIndexes indexes = new DatasetIndexes(
+                        new DatasetIndexes.Settings(home.resolve("data/indexes"), 8 << 20, 8 << 20, 16 << 10, Duration.ofHours(1)),
+                        keys)) {
+            keys.addListener(indexes);
+            assertTrue(keys.unseal(), keys.sealedReason());
+            Map<String, List<String>> out = new java.util.TreeMap<>();
+            for (String id : indexes.openDatasets()) {
+                List<String> docs = new ArrayList<>();
+                for (var hit : indexes.get(id).search(
+                        com.strongroom.search.SearchRequest.of("text", com.strongroom.search.SearchMode.KEYWORD, 50),
+                        null)) {
+                    docs.add(hit.documentId());
+                }
+                docs.sort(String::compareTo);
+                out.put(id, docs);
+            }
+            return out;
+        }
+    }
+
+    private static String description(LabHsm.Token token, Path home) throws Exception {
+        try (H2Database keyring = H2Database.open(home.resolve("keyring/keyring"), "db/keyring", false, null);
+                KeyManager keys = KeyManager.create(new Keyring(keyring), token.settings())) {
+            MetadataStore metadata = new MetadataStore(home.resolve("data/metadata"));
+            keys.addListener(metadata);
+            assertTrue(keys.unseal());
+            try (Connection c = metadata.db().connection();
+                    PreparedStatement ps = c.prepareStatement("SELECT description FROM dataset WHERE id = 'ds_1'");
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+}
