@@ -21,9 +21,10 @@ public final class BackupTargets {
         String type = settings.type() == null ? "" : settings.type();
         return switch (type) {
             case "directory" -> DirectoryTarget.create(settings);
+            case "s3" -> S3Target.create(settings);
             default ->
                 throw new IllegalArgumentException("backup.targets[].type of target '" + settings.name()
-                        + "' must be 'directory' (s3 comes next), not '" + settings.type() + "'");
+                        + "' must be 'directory' or 's3', not '" + settings.type() + "'");
         };
     }
 }
