@@ -52,6 +52,7 @@ import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectLockMode;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -78,8 +79,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * CreateMultipartUpload asks for that mode until now + retain. S3 then demands an integrity header
  * on each upload request: Content-MD5 when the JVM offers MD5 (it does beside BC-FIPS in
  * approved-only mode, which does not touch the JDK's own provider), else an SDK-computed SHA-256
- * checksum. Deleting in a locked bucket without a version id only adds a delete marker; the locked
- * version stays until its retention ends and a lifecycle rule or an operator removes it.
+ * checksum. {@link #delete} in a locked bucket deletes every version of the key, not just adds a
+ * delete marker, so the store refuses while retention holds and frees the space once it has ended.
  *
  * <p>Messages name the target, the key and what the store said; never the credentials.
  */
@@ -430,10 +431,33 @@ final class S3Target implements BackupTarget {
     @Override
     public void delete(String key) throws IOException {
         ObjectKeys.requireValid(key);
+        String full = prefix + key;
         try {
-            s3.deleteObject(r -> r.bucket(bucket).key(prefix + key));
+            if (lock == null) {
+                s3.deleteObject(r -> r.bucket(bucket).key(full));
+                return;
+            }
+            // A locked bucket is versioned: a plain DELETE there always succeeds and only hides the
+            // object behind a delete marker, so retention would never free anything. Delete the
+            // versions themselves; S3 refuses while a version is retained, which is the answer the
+            // caller needs.
+            List<String> versionIds = new ArrayList<>();
+            for (ListObjectVersionsResponse page :
+                    s3.listObjectVersionsPaginator(r -> r.bucket(bucket).prefix(full))) {
+                page.versions().stream().filter(v -> v.key().equals(full)).forEach(v -> versionIds.add(v.versionId()));
+                page.deleteMarkers().stream()
+                        .filter(m -> m.key().equals(full))
+                        .forEach(m -> versionIds.add(m.versionId()));
+            }
+            for (String versionId : versionIds) {
+                s3.deleteObject(r -> r.bucket(bucket).key(full).versionId(versionId));
+            }
         } catch (SdkException e) {
-            throw failure("delete", key, e);
+            IOException failure = failure("delete", key, e);
+            if (lock != null && e instanceof S3Exception s3e && s3e.statusCode() == 403) {
+                failure = new IOException(failure.getMessage() + " (is it still under Object Lock retention?)", e);
+            }
+            throw failure;
         }
     }
 

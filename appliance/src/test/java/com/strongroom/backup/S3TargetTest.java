@@ -31,6 +31,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -71,6 +72,9 @@ class S3TargetTest extends BackupTargetContract {
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .build();
         raw.createBucket(b -> b.bucket(LOCKED_BUCKET).objectLockEnabledForBucket(true));
+        // AWS turns versioning on with Object Lock; S3Mock does not, so do it as AWS would have.
+        raw.putBucketVersioning(
+                b -> b.bucket(LOCKED_BUCKET).versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED)));
     }
 
     @AfterAll
@@ -298,26 +302,34 @@ class S3TargetTest extends BackupTargetContract {
 
     @Test
     void lockedUploads_withContentMd5_succeed() throws Exception {
-        lockedUploadsSucceed("GOVERNANCE", S3Target.LockIntegrity.CONTENT_MD5);
+        lockedUploadsSucceed(S3Target.LockIntegrity.CONTENT_MD5);
     }
 
     @Test
     void lockedUploads_withSha256Checksums_succeed() throws Exception {
-        lockedUploadsSucceed("GOVERNANCE", S3Target.LockIntegrity.SHA256);
+        lockedUploadsSucceed(S3Target.LockIntegrity.SHA256);
     }
 
     @Test
     void complianceLockedUploads_succeed() throws Exception {
-        lockedUploadsSucceed("COMPLIANCE", S3Target.LockIntegrity.CONTENT_MD5);
+        // Same requests but for the mode header; the multipart path is covered above.
+        try (S3Target t = S3Target.create(
+                lockedSettings("worm", lab.httpsEndpoint(), LOCKED_BUCKET, "", lab.certificatePem(), "COMPLIANCE"))) {
+            t.put(ns + "manifest", new byte[] {1, 2, 3});
+            t.put(ns + "small", randomFile(scratch.resolve("small"), 100_000, 7));
+            assertArrayEquals(new byte[] {1, 2, 3}, t.get(ns + "manifest").orElseThrow());
+            assertTrue(t.exists(ns + "small"));
+        }
     }
 
     /** Small PutObject, file PutObject and a three-part upload, all locked; S3Mock checks MD5 and SHA-256. */
-    private void lockedUploadsSucceed(String mode, S3Target.LockIntegrity integrity) throws Exception {
+    private void lockedUploadsSucceed(S3Target.LockIntegrity integrity) throws Exception {
         S3Target.Tuning fiveMib = new S3Target.Tuning(5 * MIB, 5 * MIB, integrity);
         Path small = randomFile(scratch.resolve("small"), 100_000, 5);
         Path multi = randomFile(scratch.resolve("multi"), 12 * MIB + 7, 6);
         try (S3Target t = S3Target.create(
-                lockedSettings("worm", lab.httpsEndpoint(), LOCKED_BUCKET, "", lab.certificatePem(), mode), fiveMib)) {
+                lockedSettings("worm", lab.httpsEndpoint(), LOCKED_BUCKET, "", lab.certificatePem(), "GOVERNANCE"),
+                fiveMib)) {
             t.put(ns + "manifest", new byte[] {1, 2, 3});
             t.put(ns + "small", small);
             t.put(ns + "multi", multi);
@@ -325,6 +337,29 @@ class S3TargetTest extends BackupTargetContract {
             assertEquals(sha256(small), sha(t, ns + "small"));
             assertEquals(sha256(multi), sha(t, ns + "multi"));
         }
+    }
+
+    @Test
+    void delete_inALockedBucket_removesEveryVersion_notJustAddsADeleteMarker() throws Exception {
+        try (BackupTarget t = BackupTargets.open(
+                lockedSettings("worm", lab.httpsEndpoint(), LOCKED_BUCKET, "", lab.certificatePem(), "GOVERNANCE"))) {
+            t.put(ns + "old-snapshot", new byte[] {1});
+            t.put(ns + "old-snapshot", new byte[] {2});
+            t.put(ns + "kept", new byte[] {3});
+            assertEquals(2, versions(ns + "old-snapshot"));
+            t.delete(ns + "old-snapshot");
+            assertEquals(0, versions(ns + "old-snapshot"), "versions or delete markers are left");
+            assertFalse(t.exists(ns + "old-snapshot"));
+            assertEquals(List.of(ns + "kept"), keys(t.list(ns)));
+            t.delete(ns + "never-written");
+        }
+    }
+
+    /** Versions and delete markers of exactly {@code key} in the locked bucket. */
+    private static int versions(String key) {
+        var page = raw.listObjectVersions(r -> r.bucket(LOCKED_BUCKET).prefix(key));
+        return (int) (page.versions().stream().filter(v -> v.key().equals(key)).count()
+                + page.deleteMarkers().stream().filter(m -> m.key().equals(key)).count());
     }
 
     @Test
