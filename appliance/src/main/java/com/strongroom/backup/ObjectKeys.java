@@ -25,6 +25,10 @@ final class ObjectKeys {
         return key;
     }
 
+    static boolean isValid(String key) {
+        return key != null && !key.isEmpty() && problem(key, false) == null;
+    }
+
     /**
      * Returns {@code prefix} ("" lists everything), or throws IllegalArgumentException naming it. A
      * prefix is a key that may end in '/' or stop in the middle of a segment.

@@ -418,7 +418,11 @@ final class S3Target implements BackupTarget {
                             r -> r.bucket(bucket).prefix(prefix + keyPrefix))
                     .contents()) {
                 String key = object.key().substring(prefix.length());
-                found.add(new ObjectInfo(key, object.size(), object.lastModified()));
+                // Not ours (nothing here writes such a name) and unreadable through this interface:
+                // someone else's file under the prefix must not break a backup run.
+                if (ObjectKeys.isValid(key)) {
+                    found.add(new ObjectInfo(key, object.size(), object.lastModified()));
+                }
             }
         } catch (SdkException e) {
             throw failure("list", keyPrefix, e);

@@ -28,6 +28,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -133,6 +134,16 @@ class S3TargetTest extends BackupTargetContract {
         assertEquals(List.of("backups/" + ns + "snapshots/s1"), inBucket);
         assertEquals(List.of(ns + "snapshots/s1"), keys(target.list(ns)));
         assertTrue(target.list("").stream().allMatch(o -> !o.key().startsWith("backups/")));
+    }
+
+    @Test
+    void list_skipsObjectsNoKeyCanName() throws Exception {
+        target.put(ns + "ours", new byte[] {1});
+        // put there by something else: a console upload, another tool's marker
+        for (String alien : List.of(ns + ".marker", ns + "a//b", ns + "dir/")) {
+            raw.putObject(r -> r.bucket(lab.bucket()).key("backups/" + alien), RequestBody.fromBytes(new byte[] {2}));
+        }
+        assertEquals(List.of(ns + "ours"), keys(target.list(ns)));
     }
 
     @Test
