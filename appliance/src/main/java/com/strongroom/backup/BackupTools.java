@@ -25,7 +25,46 @@ public final class BackupTools {
     /** {@code backup verify}: a JSON-ready report; {@code ok} false names every problem. */
     public static Map<String, Object> verify(BackupTarget target, Pkcs11Hsm.Settings hsm, Duration thinAfter)
             throws IOException, SQLException {
-        return withKeys(target, hsm, crypto -> {
+        // A damaged newest key manifest is a problem to report; an older one still opens the rest.
+        List<String> keyProblems = new ArrayList<>();
+        List<String> names = new ArrayList<>(target.list(ObjectNames.KEYS).stream()
+                .map(BackupTarget.ObjectInfo::key)
+                .toList());
+        java.util.Collections.reverse(names);
+        for (String name : names) {
+            try {
+                Map<String, Object> report =
+                        withKeys(target, hsm, name, crypto -> verifyWith(target, crypto, thinAfter));
+                if (!keyProblems.isEmpty()) {
+                    List<String> problems = new ArrayList<>(keyProblems);
+                    problems.addAll(castList(report.get("problems")));
+                    report.put("problems", problems);
+                    report.put("ok", false);
+                }
+                return report;
+            } catch (IOException e) {
+                keyProblems.add(e.getMessage());
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("target", target.name());
+        out.put("ok", false);
+        keyProblems.add(
+                names.isEmpty()
+                        ? "keys/ holds no key manifest: nothing here can be verified or restored"
+                        : "no key manifest could be opened: nothing here can be verified or restored");
+        out.put("problems", keyProblems);
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> castList(Object o) {
+        return (List<String>) o;
+    }
+
+    private static Map<String, Object> verifyWith(BackupTarget target, BackupCrypto crypto, Duration thinAfter)
+            throws IOException {
+        {
             BackupVerifier.Report r =
                     new BackupVerifier(Clock.systemUTC(), thinAfter).verify(new BackupCatalog(target, crypto), crypto);
             Map<String, Object> out = new LinkedHashMap<>();
@@ -44,7 +83,7 @@ public final class BackupTools {
                     r.newestJournal() == null ? null : r.newestJournal().toString());
             out.put("problems", r.problems());
             return out;
-        });
+        }
     }
 
     /** {@code backup list}: snapshots, key manifests, journal generations and the restorable window. */
@@ -118,9 +157,16 @@ public final class BackupTools {
 
     private static <T> T withKeys(BackupTarget target, Pkcs11Hsm.Settings hsm, WithCrypto<T> work)
             throws IOException, SQLException {
+        String newest = BackupCatalog.newestKeyManifest(target)
+                .orElseThrow(() -> new IOException("target " + target.name() + " holds no key manifest (keys/)"));
+        return withKeys(target, hsm, newest, work);
+    }
+
+    private static <T> T withKeys(BackupTarget target, Pkcs11Hsm.Settings hsm, String keyManifest, WithCrypto<T> work)
+            throws IOException, SQLException {
         Path scratch = Files.createTempDirectory("strongroom-keys-");
         try {
-            try (RestoredKeys keys = RestoredKeys.open(target, scratch.resolve("keyring"), hsm)) {
+            try (RestoredKeys keys = RestoredKeys.open(target, scratch.resolve("keyring"), hsm, keyManifest)) {
                 return work.apply(new BackupCrypto(keys.keys));
             } catch (CorruptBackupException e) {
                 throw new IOException(e.getMessage(), e);

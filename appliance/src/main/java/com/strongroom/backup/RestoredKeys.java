@@ -27,11 +27,17 @@ final class RestoredKeys implements AutoCloseable {
         this.manifestName = manifestName;
     }
 
+    /** From the newest key manifest: the only one a restore may use (older ones may hold shredded keys). */
     static RestoredKeys open(BackupTarget target, Path keyringFile, Pkcs11Hsm.Settings hsm)
             throws IOException, CorruptBackupException, SQLException {
         String name = BackupCatalog.newestKeyManifest(target)
                 .orElseThrow(() -> new IOException("target " + target.name() + " holds no key manifest (keys/):"
                         + " nothing was ever backed up there, or it is not a Strongroom target"));
+        return open(target, keyringFile, hsm, name);
+    }
+
+    static RestoredKeys open(BackupTarget target, Path keyringFile, Pkcs11Hsm.Settings hsm, String name)
+            throws IOException, CorruptBackupException, SQLException {
         byte[] stored = target.get(name).orElseThrow(() -> new CorruptBackupException(name, "is missing"));
         KeyManifest unverified = KeyManifest.fromJson(name, bodyOf(stored));
         H2Database db = H2Database.open(keyringFile, "db/keyring", false, null);
@@ -45,7 +51,8 @@ final class RestoredKeys implements AutoCloseable {
         }
         try {
             if (!keys.unseal()) {
-                throw new IOException("cannot unwrap the backup's keys with the HSM: " + keys.sealedReason());
+                throw new IOException("cannot unwrap the keys of " + name + " with the HSM (another HSM or KEK,"
+                        + " or the manifest is damaged): " + keys.sealedReason());
             }
             KeyManifest verified = KeyManifest.fromJson(name, new BackupCrypto(keys).checkMac(name, stored));
             return new RestoredKeys(db, keys, verified, name);

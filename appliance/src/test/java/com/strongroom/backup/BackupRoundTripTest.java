@@ -73,7 +73,8 @@ class BackupRoundTripTest {
         MetadataStore metadata = new MetadataStore(home.resolve("data/metadata"));
         keys.addListener(metadata);
         DatasetIndexes indexes = new DatasetIndexes(
-                new DatasetIndexes.Settings(home.resolve("data/indexes"), 8 << 20, 8 << 20, 16 << 10, Duration.ofHours(1)),
+                new DatasetIndexes.Settings(
+                        home.resolve("data/indexes"), 8 << 20, 8 << 20, 16 << 10, Duration.ofHours(1)),
                 keys);
         open.add(indexes);
         keys.addListener(indexes);
@@ -144,8 +145,7 @@ class BackupRoundTripTest {
         assertEquals("after the snapshot", description(token, dir.resolve("r2")));
 
         Restorer.Report latest = restorer.restore(live.target(), dir.resolve("r3"), null);
-        assertEquals(
-                Map.of("ds_1", List.of("doc_b"), "ds_2", List.of("doc_c")), documentsIn(token, dir.resolve("r3")));
+        assertEquals(Map.of("ds_1", List.of("doc_b"), "ds_2", List.of("doc_c")), documentsIn(token, dir.resolve("r3")));
         assertEquals(List.of("ds_1", "ds_2"), latest.datasets());
 
         try (H2Database keyring = H2Database.open(dir.resolve("r3/keyring/keyring"), "db/keyring", false, null);
@@ -165,7 +165,10 @@ class BackupRoundTripTest {
         DatasetIndex index = createDataset(live, "ds_1");
         index.replaceDocument("doc_a", List.of(chunk("doc_a", "alpha")));
         live.backups().snapshot();
-        assertEquals(List.of(), BackupTools.verify(live.target(), token.settings(), Duration.ofDays(30)).get("problems"));
+        assertEquals(
+                List.of(),
+                BackupTools.verify(live.target(), token.settings(), Duration.ofDays(30))
+                        .get("problems"));
 
         for (String kind : List.of("objects", "snapshots", "keys")) {
             Path victim;
@@ -177,20 +180,18 @@ class BackupRoundTripTest {
             flipped[flipped.length - 3] ^= 0x04;
             Files.write(victim, flipped);
             String name = dir.resolve("target").relativize(victim).toString();
-            Object problems = BackupTools.verify(live.target(), token.settings(), Duration.ofDays(30)).get("problems");
+            Object problems = BackupTools.verify(live.target(), token.settings(), Duration.ofDays(30))
+                    .get("problems");
             if (!kind.equals("keys")) {
                 assertTrue(problems.toString().contains(name), kind + ": " + problems);
                 CorruptBackupException refused = assertThrows(
-                        CorruptBackupException.class,
-                        () -> new Restorer(token.settings(), Clock.systemUTC())
+                        CorruptBackupException.class, () -> new Restorer(token.settings(), Clock.systemUTC())
                                 .restore(live.target(), dir.resolve("r-" + kind), null));
                 assertTrue(refused.getMessage().contains(name), refused.getMessage());
             } else {
                 // the key manifest is read first, with the keys it carries: a restore cannot start
-                assertThrows(
-                        Exception.class,
-                        () -> new Restorer(token.settings(), Clock.systemUTC())
-                                .restore(live.target(), dir.resolve("r-" + kind), null));
+                assertThrows(Exception.class, () -> new Restorer(token.settings(), Clock.systemUTC())
+                        .restore(live.target(), dir.resolve("r-" + kind), null));
             }
             assertFalse(Files.exists(dir.resolve("r-" + kind)), "nothing half-restored is left");
             Files.write(victim, original);
@@ -198,9 +199,11 @@ class BackupRoundTripTest {
     }
 
     private static DatasetIndex createDataset(Live live, String id) throws Exception {
-        sql(live, "INSERT INTO dataset (id, organization_id, name, metadata, embedding_model, embedding_dimensions,"
-                + " created_at, updated_at) VALUES ('" + id + "', 'org_1', '" + id + "', '{}', 'test-model', 4,"
-                + " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
+        sql(
+                live,
+                "INSERT INTO dataset (id, organization_id, name, metadata, embedding_model, embedding_dimensions,"
+                        + " created_at, updated_at) VALUES ('" + id + "', 'org_1', '" + id + "', '{}', 'test-model', 4,"
+                        + " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
         return live.indexes().create(id, SPEC);
     }
 
@@ -221,16 +224,19 @@ class BackupRoundTripTest {
         try (H2Database keyring = H2Database.open(home.resolve("keyring/keyring"), "db/keyring", false, null);
                 KeyManager keys = KeyManager.create(new Keyring(keyring), token.settings());
                 DatasetIndexes indexes = new DatasetIndexes(
-                        new DatasetIndexes.Settings(home.resolve("data/indexes"), 8 << 20, 8 << 20, 16 << 10, Duration.ofHours(1)),
+                        new DatasetIndexes.Settings(
+                                home.resolve("data/indexes"), 8 << 20, 8 << 20, 16 << 10, Duration.ofHours(1)),
                         keys)) {
             keys.addListener(indexes);
             assertTrue(keys.unseal(), keys.sealedReason());
             Map<String, List<String>> out = new java.util.TreeMap<>();
             for (String id : indexes.openDatasets()) {
                 List<String> docs = new ArrayList<>();
-                for (var hit : indexes.get(id).search(
-                        com.strongroom.search.SearchRequest.of("text", com.strongroom.search.SearchMode.KEYWORD, 50),
-                        null)) {
+                for (var hit : indexes.get(id)
+                        .search(
+                                com.strongroom.search.SearchRequest.of(
+                                        "text", com.strongroom.search.SearchMode.KEYWORD, 50),
+                                null)) {
                     docs.add(hit.documentId());
                 }
                 docs.sort(String::compareTo);

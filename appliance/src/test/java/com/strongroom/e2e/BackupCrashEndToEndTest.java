@@ -87,7 +87,9 @@ class BackupCrashEndToEndTest {
                 for (String id : accepted) {
                     assertEquals(
                             200,
-                            r.https().get("/v1/datasets/" + ds + "/documents/" + id, key).statusCode(),
+                            r.https()
+                                    .get("/v1/datasets/" + ds + "/documents/" + id, key)
+                                    .statusCode(),
                             "document " + id + " was accepted with 202 before a kill and is missing after restore");
                 }
                 r.https().awaitDocumentReady(ds, accepted.get(accepted.size() - 1), key);

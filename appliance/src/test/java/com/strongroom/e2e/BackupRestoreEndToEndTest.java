@@ -53,7 +53,8 @@ class BackupRestoreEndToEndTest {
             try (LabAppliance lab = LabAppliance.start(dir.resolve("live"), yaml)) {
                 scenario(lab, backups);
                 String log = lab.log();
-                assertFalse(log.contains(Files.readString(s3.secretAccessKeyFile()).trim()), "no secret in the log");
+                assertFalse(
+                        log.contains(Files.readString(s3.secretAccessKeyFile()).trim()), "no secret in the log");
             }
         }
     }
@@ -77,7 +78,8 @@ class BackupRestoreEndToEndTest {
 
         String b = BackupTesting.upload(https, key, ds, "Basalt columns along the volcanic coastline in June.");
         https.awaitDocumentReady(ds, b, key);
-        assertEquals(200, https.delete("/v1/datasets/" + ds + "/documents/" + a, key).statusCode());
+        assertEquals(
+                200, https.delete("/v1/datasets/" + ds + "/documents/" + a, key).statusCode());
         assertEquals(200, https.delete("/v1/datasets/" + doomed, key).statusCode());
         awaitDestroyed(https, key, "dataset:" + doomed);
         BackupTesting.awaitShipped(https, key);
@@ -110,14 +112,20 @@ class BackupRestoreEndToEndTest {
         ApplianceProcess.Result restore =
                 lab.cli("restore", "--target", "s3", "--into", atT.toString(), "--at", t.toString());
         assertEquals(0, restore.exitCode(), restore.output());
-        JsonNode report = JSON.readTree(restore.output().substring(restore.output().indexOf('{')));
-        assertEquals(List.of(doomed), JSON.convertValue(report.path("shredded_datasets"), List.class), report.toString());
+        JsonNode report =
+                JSON.readTree(restore.output().substring(restore.output().indexOf('{')));
+        assertEquals(
+                List.of(doomed), JSON.convertValue(report.path("shredded_datasets"), List.class), report.toString());
         assertFalse(Files.exists(atT.resolve("data/indexes").resolve(doomed)), "a shredded index is not restored");
         try (BackupTesting.Served r = BackupTesting.serve(lab, atT, dir)) {
             assertTrue(BackupTesting.finds(r.https(), key, ds, "aurora fjord"), "A existed at T");
             assertFalse(BackupTesting.finds(r.https(), key, ds, "basalt coastline"), "B came after T");
-            assertEquals(200, r.https().get("/v1/datasets/" + ds + "/documents/" + a, key).statusCode());
-            assertEquals(404, r.https().get("/v1/datasets/" + ds + "/documents/" + b, key).statusCode());
+            assertEquals(
+                    200,
+                    r.https().get("/v1/datasets/" + ds + "/documents/" + a, key).statusCode());
+            assertEquals(
+                    404,
+                    r.https().get("/v1/datasets/" + ds + "/documents/" + b, key).statusCode());
             assertEquals(404, r.https().get("/v1/datasets/" + doomed, key).statusCode(), "shredded, not resurrected");
         }
 
@@ -175,7 +183,8 @@ class BackupRestoreEndToEndTest {
         while (true) {
             JsonNode status = JSON.readTree(https.get("/v1/system/keys", key).body());
             for (JsonNode dek : status.path("deks")) {
-                if (dek.path("purpose").asText().equals(purpose) && dek.path("state").asText().equals("destroyed")) {
+                if (dek.path("purpose").asText().equals(purpose)
+                        && dek.path("state").asText().equals("destroyed")) {
                     return;
                 }
             }

@@ -82,8 +82,8 @@ final class BackupTesting {
     }
 
     static String upload(Https https, String key, String ds, String text) throws Exception {
-        HttpResponse<String> r = https.post(
-                "/v1/datasets/" + ds + "/documents", key, JSON.writeValueAsString(Map.of("content", text)));
+        HttpResponse<String> r =
+                https.post("/v1/datasets/" + ds + "/documents", key, JSON.writeValueAsString(Map.of("content", text)));
         assertEquals(202, r.statusCode(), r.body());
         return id(r);
     }
