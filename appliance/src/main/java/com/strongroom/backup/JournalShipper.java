@@ -26,6 +26,8 @@ import java.util.stream.Stream;
 final class JournalShipper {
     private static final Logger LOG = Logger.getLogger(JournalShipper.class.getName());
     private static final int ENTRIES_PER_SEGMENT = 2000;
+    /** A segment is built and sealed in memory; originals can be 10 MB each. */
+    private static final long BYTES_PER_SEGMENT = 32L << 20;
 
     /** What one round did: segments written and shipped, newest shipped entry, failures by target. */
     record Round(int segmentsWritten, int segmentsShipped, Instant newestShipped, List<String> failures) {}
@@ -106,7 +108,7 @@ final class JournalShipper {
     private int spoolEntries() throws SQLException, IOException {
         int written = 0;
         while (true) {
-            List<JournalEntry> entries = journal.unspooled(ENTRIES_PER_SEGMENT);
+            List<JournalEntry> entries = journal.unspooled(ENTRIES_PER_SEGMENT, BYTES_PER_SEGMENT);
             if (entries.isEmpty()) {
                 return written;
             }

@@ -41,7 +41,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -258,82 +257,105 @@ public final class Restorer {
             indexPositions.put(i.datasetId(), i.journalPosition());
         }
         List<Long> numbers = catalog.segments().getOrDefault(state.generation(), List.of());
-        TreeMap<Long, JournalEntry> pending = new TreeMap<>();
+        /*
+         * Segment by segment, each in sequence order: two changes to one row or document commit in
+         * order, so the later one is never in an earlier segment. Only one segment is in memory.
+         */
+        Set<Long> applied = new java.util.HashSet<>();
         int segments = 0;
+        int replayed = 0;
+        Instant lastAt = null;
         String gap = null;
         long expect = state.nextSegment();
-        for (long n : numbers) {
-            if (n < expect) {
-                continue;
-            }
-            if (n > expect) {
-                gap = "journal segment " + expect + " of generation " + state.generation() + " is missing;"
-                        + " restored only up to the segment before it";
-                break;
-            }
-            JournalSegment segment = catalog.segment(state.generation(), n);
-            segments++;
-            expect++;
-            boolean beyond = false;
-            for (JournalEntry e : segment.entries()) {
-                if (e.at().isAfter(until)) {
-                    beyond = true;
-                    continue;
-                }
-                pending.putIfAbsent(e.seq(), e);
-            }
-            if (beyond) {
-                break; // later segments only hold later entries
-            }
-        }
-        int applied = 0;
-        Instant lastAt = null;
         Map<String, DatasetIndex> touched = new HashMap<>();
         try (Connection c = metadata.db().connection()) {
-            for (JournalEntry e : pending.values()) {
-                if (e.kind().equals(JournalEntry.ROW)) {
-                    if (e.seq() <= state.prunedUpto() || present.contains(e.seq())) {
-                        continue;
-                    }
-                    RowChanges.apply(c, RowChange.decode(e.payload()));
-                } else if (e.kind().equals(JournalEntry.INDEX)) {
-                    if (e.seq() <= indexPositions.getOrDefault(e.datasetId(), 0L)) {
-                        continue;
-                    }
-                    IndexChange change;
-                    try {
-                        change = IndexJournal.open(restored.keys, e.datasetId(), e.payload());
-                    } catch (KeyDestroyedException | IllegalArgumentException k) {
-                        continue; // shredded: nothing of it comes back
-                    } catch (DecryptionFailedException d) {
-                        throw new CorruptBackupException(
-                                "journal entry " + e.seq(), "does not authenticate under its dataset's key");
-                    }
-                    DatasetIndex index = touched.get(e.datasetId());
-                    if (index == null) {
-                        EmbeddingSpec spec = spec(c, e.datasetId());
-                        if (spec == null) {
-                            continue; // the dataset row is not in this history
-                        }
-                        index = indexes.openOrCreateWithExistingKey(e.datasetId(), spec);
-                        touched.put(e.datasetId(), index);
-                    }
-                    if (change.op() == IndexChange.REPLACE) {
-                        index.replaceDocument(change.documentId(), change.chunks());
-                    } else {
-                        index.deleteDocument(change.documentId());
-                    }
-                } else {
-                    throw new CorruptBackupException("journal entry " + e.seq(), "has an unknown kind " + e.kind());
+            for (long n : numbers) {
+                if (n < expect) {
+                    continue;
                 }
-                applied++;
-                lastAt = e.at();
+                if (n > expect) {
+                    gap = "journal segment " + expect + " of generation " + state.generation() + " is missing;"
+                            + " restored only up to the segment before it";
+                    break;
+                }
+                JournalSegment segment = catalog.segment(state.generation(), n);
+                segments++;
+                expect++;
+                boolean beyond = false;
+                List<JournalEntry> entries = new ArrayList<>(segment.entries());
+                entries.sort(java.util.Comparator.comparingLong(JournalEntry::seq));
+                for (JournalEntry e : entries) {
+                    if (e.at().isAfter(until)) {
+                        beyond = true;
+                        continue;
+                    }
+                    if (!applied.add(e.seq())) {
+                        continue;
+                    }
+                    if (apply(e, c, state, present, indexPositions, indexes, restored, touched)) {
+                        replayed++;
+                        lastAt = lastAt == null || e.at().isAfter(lastAt) ? e.at() : lastAt;
+                    }
+                }
+                if (beyond) {
+                    break; // later segments only hold later entries
+                }
             }
         }
         for (DatasetIndex index : touched.values()) {
             index.commit();
         }
-        return new Replay(segments, applied, lastAt, gap);
+        return new Replay(segments, replayed, lastAt, gap);
+    }
+
+    /** Applies one entry unless the snapshot holds it already; true when it changed something. */
+    private static boolean apply(
+            JournalEntry e,
+            Connection c,
+            ChangeJournal.State state,
+            Set<Long> present,
+            Map<String, Long> indexPositions,
+            DatasetIndexes indexes,
+            RestoredKeys restored,
+            Map<String, DatasetIndex> touched)
+            throws IOException, SQLException, CorruptBackupException {
+        if (e.kind().equals(JournalEntry.ROW)) {
+            if (e.seq() <= state.prunedUpto() || present.contains(e.seq())) {
+                return false;
+            }
+            RowChanges.apply(c, RowChange.decode(e.payload()));
+            return true;
+        }
+        if (!e.kind().equals(JournalEntry.INDEX)) {
+            throw new CorruptBackupException("journal entry " + e.seq(), "has an unknown kind " + e.kind());
+        }
+        if (e.seq() <= indexPositions.getOrDefault(e.datasetId(), 0L)) {
+            return false;
+        }
+        IndexChange change;
+        try {
+            change = IndexJournal.open(restored.keys, e.datasetId(), e.payload());
+        } catch (KeyDestroyedException | IllegalArgumentException k) {
+            return false; // shredded: nothing of it comes back
+        } catch (DecryptionFailedException d) {
+            throw new CorruptBackupException(
+                    "journal entry " + e.seq(), "does not authenticate under its dataset's key");
+        }
+        DatasetIndex index = touched.get(e.datasetId());
+        if (index == null) {
+            EmbeddingSpec spec = spec(c, e.datasetId());
+            if (spec == null) {
+                return false; // the dataset row is not in this history
+            }
+            index = indexes.openOrCreateWithExistingKey(e.datasetId(), spec);
+            touched.put(e.datasetId(), index);
+        }
+        if (change.op() == IndexChange.REPLACE) {
+            index.replaceDocument(change.documentId(), change.chunks());
+        } else {
+            index.deleteDocument(change.documentId());
+        }
+        return true;
     }
 
     private static EmbeddingSpec spec(Connection c, String datasetId) throws SQLException {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
         description = "The running appliance restores the newest point from a target into a scratch home, starts a"
                 + " second appliance there on free ports against the same HSM, compares a check query per dataset"
                 + " with its own answers, prints and audits a JSON report (RPO, RTO, objects verified, pass/fail) and"
-                + " removes the scratch home. Exit 0 when the drill passes.")
+                + " removes the scratch home. Exit 0 when the drill passes, 3 when it ran and did not pass.")
 final class DrDrillCommand implements Callable<Integer> {
     @Mixin
     ConfigOption config;
@@ -43,7 +43,21 @@ final class DrDrillCommand implements Callable<Integer> {
                     name,
                     Duration.ofHours(4),
                     spec.commandLine().getOut(),
-                    spec.commandLine().getErr());
+                    spec.commandLine().getErr(),
+                    DrDrillCommand::exitCode);
+        }
+    }
+
+    private static int exitCode(String report) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper()
+                            .readTree(report)
+                            .path("passed")
+                            .asBoolean()
+                    ? 0
+                    : 3;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return 1;
         }
     }
 }

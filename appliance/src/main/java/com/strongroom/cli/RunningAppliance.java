@@ -43,6 +43,19 @@ final class RunningAppliance {
     /** Submits {@code kind}, waits for the answer, prints it; exit 0 on success, 1 on failure. */
     static int ask(OperatorSession s, String kind, String argument, Duration timeout, PrintWriter out, PrintWriter err)
             throws SQLException, InterruptedException {
+        return ask(s, kind, argument, timeout, out, err, result -> 0);
+    }
+
+    /** As above; {@code exitFor} turns a successful answer's JSON into the exit code (e.g. a drill that failed). */
+    static int ask(
+            OperatorSession s,
+            String kind,
+            String argument,
+            Duration timeout,
+            PrintWriter out,
+            PrintWriter err,
+            java.util.function.ToIntFunction<String> exitFor)
+            throws SQLException, InterruptedException {
         OperatorRequests requests = new OperatorRequests(s.keyringDb);
         String id = requests.submit(kind, argument, "cli:" + System.getProperty("user.name", "unknown"));
         err.println("asked the running appliance (" + id + "); waiting for it...");
@@ -55,7 +68,7 @@ final class RunningAppliance {
         }
         if (answer.get().outcome().equals("SUCCESS")) {
             out.println(Jsons.pretty(answer.get().result()));
-            return 0;
+            return exitFor.applyAsInt(answer.get().result());
         }
         err.println("error: " + answer.get().result());
         return 1;

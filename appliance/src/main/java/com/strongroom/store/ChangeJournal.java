@@ -89,10 +89,38 @@ public final class ChangeJournal {
 
     /** Entries not yet written into a segment, oldest first. */
     public List<JournalEntry> unspooled(int limit) throws SQLException {
+        return unspooled(limit, Long.MAX_VALUE);
+    }
+
+    /**
+     * As above, but only as many as fit in {@code maxBytes} of payload (at least one): an entry may
+     * carry a 10 MB original, and a segment is built in memory.
+     */
+    public List<JournalEntry> unspooled(int limit, long maxBytes) throws SQLException {
+        long last = -1;
         try (Connection c = db.get().connection();
-                PreparedStatement ps = c.prepareStatement(
-                        "SELECT seq, at, kind, dataset_id, payload FROM journal WHERE spooled = FALSE ORDER BY seq LIMIT ?")) {
+                PreparedStatement ps = c.prepareStatement("SELECT seq, OCTET_LENGTH(payload) FROM journal"
+                        + " WHERE spooled = FALSE ORDER BY seq LIMIT ?")) {
             ps.setInt(1, limit);
+            long bytes = 0;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    bytes += rs.getLong(2);
+                    if (last >= 0 && bytes > maxBytes) {
+                        break;
+                    }
+                    last = rs.getLong(1);
+                }
+            }
+        }
+        if (last < 0) {
+            return List.of();
+        }
+        try (Connection c = db.get().connection();
+                PreparedStatement ps = c.prepareStatement("SELECT seq, at, kind, dataset_id, payload FROM journal"
+                        + " WHERE spooled = FALSE AND seq <= ? ORDER BY seq LIMIT ?")) {
+            ps.setLong(1, last);
+            ps.setInt(2, limit);
             return read(ps);
         }
     }
