@@ -20,12 +20,12 @@ DOCS="${1:-10000}"
 STEADY="${STEADY_SECONDS:-60}"
 URL="${STRONGROOM_URL:-https://127.0.0.1:8443}"
 export STRONGROOM_HOME="${STRONGROOM_HOME:-$ROOT/var}"
+[ -n "${STRONGROOM_CONFIG:-}" ] && export STRONGROOM_CONFIG
 export SOFTHSM2_CONF="${SOFTHSM2_CONF:-$STRONGROOM_HOME/hsm/softhsm2.conf}"
 KEY="${STRONGROOM_KEY:-$(cat "$STRONGROOM_HOME/bootstrap/owner-api-key")}"
 JAVA="$(strongroom_java)"
 JAR="$ROOT/appliance/target/strongroom.jar"
 CLI=("$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$JAR")
-[ -n "${STRONGROOM_CONFIG:-}" ] && CLI+=(--config "$STRONGROOM_CONFIG")
 for tool in curl jq python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y $tool" >&2; exit 1; }
 done

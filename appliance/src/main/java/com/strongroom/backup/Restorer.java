@@ -99,10 +99,27 @@ public final class Restorer {
 
     private final Pkcs11Hsm.Settings hsm;
     private final Clock clock;
+    private final String onlyDataset;
 
     public Restorer(Pkcs11Hsm.Settings hsm, Clock clock) {
+        this(hsm, clock, null);
+    }
+
+    private Restorer(Pkcs11Hsm.Settings hsm, Clock clock, String onlyDataset) {
         this.hsm = hsm;
         this.clock = clock;
+        this.onlyDataset = onlyDataset;
+    }
+
+    /**
+     * A restorer whose homes hold one dataset only (with its organization, documents and the
+     * appliance's API keys and webhooks): to get one dataset back as it was, without the others.
+     */
+    public Restorer onlyDataset(String datasetId) {
+        if (datasetId == null || !datasetId.matches("[A-Za-z0-9_]{1,64}")) {
+            throw new IllegalArgumentException("--dataset '" + datasetId + "' is not a dataset id (ds_…)");
+        }
+        return new Restorer(hsm, clock, datasetId);
     }
 
     /**
@@ -190,6 +207,10 @@ public final class Restorer {
                 ChangeJournal journal = new ChangeJournal(metadata::db);
                 replay = replay(catalog, snap, metadata, journal, indexes, restored, until);
                 shredded = applyErasures(metadata, indexes, restored.manifest);
+                if (onlyDataset != null) {
+                    keepOnly(onlyDataset, metadata, indexes, restored);
+                    shredded = shredded.contains(onlyDataset) ? List.of(onlyDataset) : List.of();
+                }
                 datasets = liveDatasets(metadata);
                 journal.resetAfterRestore();
                 try {
@@ -404,6 +425,49 @@ public final class Restorer {
             }
         }
         return shredded;
+    }
+
+    /** Removes every other dataset: its index, its rows, its key versions. */
+    private static void keepOnly(String id, MetadataStore metadata, DatasetIndexes indexes, RestoredKeys restored)
+            throws SQLException, IOException {
+        List<String> others = new ArrayList<>();
+        try (Connection c = metadata.db().connection()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM dataset WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getInt(1) == 0) {
+                        throw new IOException("dataset " + id + " did not exist at the moment restored");
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM dataset WHERE id <> ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        others.add(rs.getString(1));
+                    }
+                }
+            }
+            c.setAutoCommit(false);
+            try (PreparedStatement docs = c.prepareStatement("DELETE FROM document WHERE dataset_id <> ?");
+                    PreparedStatement sets = c.prepareStatement("DELETE FROM dataset WHERE id <> ?")) {
+                docs.setString(1, id);
+                docs.executeUpdate();
+                sets.setString(1, id);
+                sets.executeUpdate();
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        for (String other : others) {
+            indexes.drop(other);
+            for (DekRecord d : restored.keys.keyring().deks("dataset:" + other)) {
+                restored.keys.keyring().destroy(d.purpose(), d.version());
+            }
+        }
     }
 
     private static List<String> liveDatasets(MetadataStore metadata) throws SQLException {

@@ -38,6 +38,13 @@ final class RestoreCommand implements Callable<Integer> {
             description = "ISO-8601 moment to restore, e.g. 2026-12-01T09:30:00Z (default: the newest)")
     String at;
 
+    @Option(
+            names = "--dataset",
+            paramLabel = "ID",
+            description =
+                    "restore this dataset only (with its organization's keys and webhooks); the others are left out")
+    String dataset;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -46,8 +53,11 @@ final class RestoreCommand implements Callable<Integer> {
         Instant moment = at == null ? null : parse(at);
         StrongroomConfig c = config.load();
         try (BackupTarget t = target.open(c)) {
-            Restorer.Report report = new Restorer(OperatorStores.hsmSettings(c), Clock.systemUTC())
-                    .restore(t, into.toAbsolutePath().normalize(), moment);
+            Restorer restorer = new Restorer(OperatorStores.hsmSettings(c), Clock.systemUTC());
+            if (dataset != null) {
+                restorer = restorer.onlyDataset(dataset);
+            }
+            Restorer.Report report = restorer.restore(t, into.toAbsolutePath().normalize(), moment);
             spec.commandLine().getOut().println(Jsons.pretty(report.toMap()));
             if (report.journalGap() != null) {
                 spec.commandLine().getErr().println("warning: " + report.journalGap());

@@ -148,6 +148,11 @@ class BackupRoundTripTest {
         assertEquals(Map.of("ds_1", List.of("doc_b"), "ds_2", List.of("doc_c")), documentsIn(token, dir.resolve("r3")));
         assertEquals(List.of("ds_1", "ds_2"), latest.datasets());
 
+        Restorer.Report one = restorer.onlyDataset("ds_2").restore(live.target(), dir.resolve("r4"), null);
+        assertEquals(List.of("ds_2"), one.datasets());
+        assertEquals(Map.of("ds_2", List.of("doc_c")), documentsIn(token, dir.resolve("r4")));
+        assertFalse(Files.exists(dir.resolve("r4/data/indexes/ds_1")), "the other dataset is left out");
+
         try (H2Database keyring = H2Database.open(dir.resolve("r3/keyring/keyring"), "db/keyring", false, null);
                 KeyManager keys = KeyManager.create(new Keyring(keyring), token.settings())) {
             assertTrue(keys.unseal());
