@@ -97,11 +97,16 @@ final class S3Target implements BackupTarget {
     }
 
     /** Sizes and choices tests need to change; {@link #DEFAULT} everywhere else. */
-    record Tuning(long multipartThreshold, long partSize, LockIntegrity lockIntegrity) {
+    record Tuning(long multipartThreshold, long partSize, LockIntegrity lockIntegrity, int listPageSize) {
         static final Tuning DEFAULT = new Tuning(
                 MULTIPART_THRESHOLD_MIB * MIB,
                 16 * MIB,
-                md5Available() ? LockIntegrity.CONTENT_MD5 : LockIntegrity.SHA256);
+                md5Available() ? LockIntegrity.CONTENT_MD5 : LockIntegrity.SHA256,
+                1000);
+
+        Tuning(long multipartThreshold, long partSize, LockIntegrity lockIntegrity) {
+            this(multipartThreshold, partSize, lockIntegrity, 1000);
+        }
     }
 
     private record Lock(ObjectLockMode mode, Duration retain) {}
@@ -415,7 +420,7 @@ final class S3Target implements BackupTarget {
         List<ObjectInfo> found = new ArrayList<>();
         try {
             for (S3Object object : s3.listObjectsV2Paginator(
-                            r -> r.bucket(bucket).prefix(prefix + keyPrefix))
+                            r -> r.bucket(bucket).prefix(prefix + keyPrefix).maxKeys(tuning.listPageSize()))
                     .contents()) {
                 String key = object.key().substring(prefix.length());
                 // Not ours (nothing here writes such a name) and unreadable through this interface:

@@ -42,6 +42,16 @@ abstract class BackupTargetContract {
     /** The target under test, shared by the class's tests. */
     abstract BackupTarget target();
 
+    /** Objects of the listing test: more than the target lists in one page where it pages. */
+    int manyObjects() {
+        return 1100;
+    }
+
+    /** Bytes of the large-file round trip: above the target's multipart threshold where it has one. */
+    long largeFileBytes() {
+        return 80 * MIB + 12_345;
+    }
+
     String ns;
 
     @TempDir
@@ -149,8 +159,8 @@ abstract class BackupTargetContract {
     }
 
     @Test
-    void list_returnsMoreThanAThousandObjects() throws Exception {
-        int count = 1100;
+    void list_returnsMoreThanOnePageOfObjects() throws Exception {
+        int count = manyObjects();
         List<String> expected = new ArrayList<>();
         // A few writers at once, as a backup run would; S3 lists them in pages of 1,000.
         try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
@@ -173,7 +183,7 @@ abstract class BackupTargetContract {
 
     @Test
     void largeFile_roundTripsWithTheSameSha256() throws Exception {
-        Path file = randomFile(scratch.resolve("big"), 80 * MIB + 12_345, 42);
+        Path file = randomFile(scratch.resolve("big"), largeFileBytes(), 42);
         long start = System.nanoTime();
         target().put(ns + "snapshots/big", file);
         Duration put = Duration.ofNanos(System.nanoTime() - start);

@@ -60,8 +60,12 @@ class S3TargetTest extends BackupTargetContract {
     @BeforeAll
     static void start() throws Exception {
         lab = LabS3.start(dir.resolve("lab"));
-        target = BackupTargets.open(
-                settings("offsite", lab.httpsEndpoint(), lab.bucket(), "backups/", lab.certificatePem()));
+        // Multipart from 8 MiB in 5 MiB parts (S3's minimum) and listings in pages of 100: the tests
+        // still cross both limits with 12 MiB and 250 objects instead of 80 MiB and 1,100 through
+        // S3Mock's slow TLS (production: 64 MiB and 16 MiB parts, pages of 1,000).
+        target = S3Target.create(
+                settings("offsite", lab.httpsEndpoint(), lab.bucket(), "backups/", lab.certificatePem()),
+                new S3Target.Tuning(8 * MIB, 5 * MIB, S3Target.Tuning.DEFAULT.lockIntegrity(), 100));
         TrustManager[] trust = PemTrust.trustManagers(lab.certificatePem());
         raw = S3Client.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder().tlsTrustManagersProvider(() -> trust))
@@ -96,6 +100,16 @@ class S3TargetTest extends BackupTargetContract {
     @Override
     BackupTarget target() {
         return target;
+    }
+
+    @Override
+    int manyObjects() {
+        return 250;
+    }
+
+    @Override
+    long largeFileBytes() {
+        return 12 * MIB + 12_345;
     }
 
     static TargetSettings settings(String name, URI endpoint, String bucket, String prefix, Path caFile)
