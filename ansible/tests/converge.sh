@@ -469,8 +469,28 @@ has_command() {
     grep -q "^Usage: strongroom $1 " "$RUN/help.log"
 }
 BACKUP_CLI=0
+OWNER_KEY=""
 if has_command backup; then
   BACKUP_CLI=1
+  # Something to back up: a dataset with the handbook PDF, indexed (the owner key from the first start,
+  # in a 0600 header file, never on a command line).
+  OWNER_KEY="$(cat "$ROOTFS/var/lib/strongroom/bootstrap/owner-api-key")"
+  [ -n "$OWNER_KEY" ] || fail "no owner API key in /var/lib/strongroom/bootstrap"
+  (umask 077; printf 'Authorization: Bearer %s\n' "$OWNER_KEY" >"$RUN/auth.header")
+  api() { curl -sS --max-time 30 --cacert "$RUN/tls/server.crt" -H @"$RUN/auth.header" "$@"; }
+  DATASET="$(api -H 'Content-Type: application/json' -d '{"name":"ansible-test"}' "https://127.0.0.1:$PORT/v1/datasets" |
+    sed -n 's/^{"id":"\(ds_[A-Za-z0-9]*\)".*/\1/p')"
+  [ -n "$DATASET" ] || fail "could not create a dataset"
+  api -F "file=@$REPO/docs/examples/handbook.pdf" "https://127.0.0.1:$PORT/v1/datasets/$DATASET/documents" >"$RUN/upload.json" ||
+    fail "could not upload the handbook: $(cat "$RUN/upload.json")"
+  docs=""
+  for _ in $(seq 1 120); do
+    docs="$(api "https://127.0.0.1:$PORT/v1/datasets/$DATASET/documents")"
+    case "$docs" in *'"status":"ready"'*) break ;; *'"status":"failed"'*) fail "ingestion failed: $docs" ;; esac
+    sleep 1
+  done
+  case "$docs" in *'"status":"ready"'*) ;; *) fail "the handbook was not indexed within 120s: $docs" ;; esac
+  ok "dataset $DATASET with the handbook PDF indexed in the serving appliance"
   play backup backup.yml || { tail -60 "$RUN/backup.log" >&2; fail "backup.yml exited non-zero"; }
   recap_of "$ROOTFS" | grep -q ' changed=1 ' || fail "backup.yml should report exactly one change (backup run): $(recap_of "$ROOTFS")"
   grep -q 'snapshot taken; intact on local' "$RUN/backup.log" || fail "backup.yml did not report the verified snapshot"
@@ -486,17 +506,18 @@ if has_command backup; then
     play restore restore.yml -e strongroom_restore_into=/var/lib/strongroom.restored ||
       { tail -60 "$RUN/restore.log" >&2; fail "restore.yml exited non-zero"; }
     expect_stat /var/lib/strongroom.restored "700 strongroom:strongroom"
-    [ "$(in_root find /var/lib/strongroom.restored -type f | wc -l)" -gt 0 ] || fail "restore.yml restored nothing"
+    grep -qF "\"$DATASET\"" "$RUN/restore.log" || fail "the restore report does not name dataset $DATASET"
     [ "$(in_root find /var/lib/strongroom.restored ! -user strongroom | wc -l)" -eq 0 ] || fail "restored files not owned by strongroom"
     kill -0 "$SERVE_PID" 2>/dev/null && curl -sf -o /dev/null --cacert "$RUN/tls/server.crt" "https://127.0.0.1:$PORT/health/ready" ||
       fail "the live appliance is not ready after restore.yml"
-    ok "restore.yml restored into /var/lib/strongroom.restored (0700 strongroom); the live appliance kept serving"
+    ok "restore.yml restored dataset $DATASET into /var/lib/strongroom.restored (0700, all strongroom's); the live appliance kept serving"
   fi
   if has_command dr; then
     play dr-drill dr-drill.yml || { tail -60 "$RUN/dr-drill.log" >&2; fail "dr-drill.yml exited non-zero"; }
     grep -qE 'DR drill passed on target local: RPO [0-9.]+ s, RTO [0-9.]+ s' "$RUN/dr-drill.log" ||
       fail "dr-drill.yml did not report a passed drill with RPO and RTO"
-    ok "dr-drill.yml: $(grep -oE 'DR drill passed on target local: RPO [0-9.]+ s, RTO [0-9.]+ s' "$RUN/dr-drill.log" | head -1)"
+    grep -qF "\"$DATASET\"" "$RUN/dr-drill.log" || fail "the drill's report does not name dataset $DATASET"
+    ok "dr-drill.yml: $(grep -oE 'DR drill passed on target local: RPO [0-9.]+ s, RTO [0-9.]+ s' "$RUN/dr-drill.log" | head -1) (the restored copy answers $DATASET's check query as the live one does)"
   fi
 else
   say "the bundle's CLI has no backup command (\`strongroom backup --help\` prints $(grep -m1 '^Usage:' "$RUN/help.log" || echo nothing)): backup.yml, restore.yml and dr-drill.yml are only linted and syntax-checked"
@@ -587,12 +608,12 @@ grep -q '^# None: every directory target is below' "$ROOTFS/etc/systemd/system/s
 ! grep -q 'offsite' "$ROOTFS/etc/strongroom/strongroom.yaml" || fail "the removed S3 target is still configured"
 ok "converged back to the default target: the S3 target's credential and CA files are removed, the unit's paths too"
 
+SECRETS=(-e "$USER_PIN" -e "$SO_PIN" -e "$KC_PASSWORD" -e "$S3_KEY_ID" -e "$S3_SECRET")
+[ -z "$OWNER_KEY" ] || SECRETS+=(-e "$OWNER_KEY")
 for f in "$RUN"/*.log; do
-  if grep -qF -e "$USER_PIN" -e "$SO_PIN" -e "$KC_PASSWORD" -e "$S3_KEY_ID" -e "$S3_SECRET" "$f"; then
-    fail "a secret appears in $(basename "$f")"
-  fi
+  if grep -qF "${SECRETS[@]}" "$f"; then fail "a secret appears in $(basename "$f")"; fi
 done
-ok "no PIN, password or S3 credential in Ansible's output (every playbook run with -v, one with --diff) or the appliance's log"
+ok "no PIN, password, API key or S3 credential in Ansible's output (every playbook run with -v, one with --diff) or the appliance's log"
 stop_keycloak
 # Nothing started here may outlive the test: no process left with either root as its root.
 left="$(for p in /proc/[0-9]*; do r="$(readlink "$p/root" 2>/dev/null)" || continue
