@@ -19,9 +19,11 @@
 #     restores into a new directory; stopped by its PID;
 #  5. a second converge reports changed=0, and so does one with --check --diff; no secret appears in
 #     Ansible's output;
-#  6. an S3 backup target (vault-style credentials) converged: credential files 0600 owned by the
-#     service user, the configuration names the files and holds no secret, no secret in the output;
-#     converged back without it, its files are removed.
+#  6. an S3 backup target (vault-style credentials) and a directory target outside the home
+#     converged, with an empty drill schedule: credential files 0600 owned by the service user, the
+#     configuration names the files and holds no secret, the unit drop-in names the directory, the
+#     drill timer is removed; converged back to the defaults, the S3 files are removed and the timer
+#     is back; no secret anywhere in the output.
 #
 # With a Keycloak distribution ($KEYCLOAK_DIST, a keycloak-quarkus-dist zip; Maven passes the one it
 # copies from Maven Central, version $KEYCLOAK_VERSION) there is also a keycloak host, a second root:
@@ -572,6 +574,7 @@ strongroom_backup_targets:
     snapshot-retention: 90d
     journal-retention: 30d
   - {name: nfs, type: directory, path: /srv/strongroom-backups/search-1}
+strongroom_dr_drill_schedule: ""
 TARGETS
 umask 022
 converge 4-s3 -e "@$RUN/s3-target.yml"
@@ -600,13 +603,15 @@ PY
 grep -qx 'RequiresMountsFor=/srv/strongroom-backups/search-1' "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf" &&
   grep -qx 'ReadWritePaths=/srv/strongroom-backups/search-1' "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf" ||
   fail "the unit's backup drop-in lacks the outside directory: $(cat "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf")"
-ok "S3 target: credentials in 0600 strongroom files the configuration names (never the values), its CA copied; outside directory target 0700 strongroom with ReadWritePaths= and RequiresMountsFor= in the unit"
+[ ! -e "$DRILL.timer" ] && [ ! -e "$DRILL.service" ] || fail "an empty strongroom_dr_drill_schedule left the drill's units"
+ok "S3 target: credentials in 0600 strongroom files the configuration names (never the values), its CA copied; outside directory target 0700 strongroom with ReadWritePaths= and RequiresMountsFor= in the unit; empty drill schedule: timer removed"
 converge 5-back
 [ -z "$(ls -A "$ROOTFS/etc/strongroom/backup")" ] || fail "files of the removed targets stay: $(ls -A "$ROOTFS/etc/strongroom/backup")"
 grep -q '^# None: every directory target is below' "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf" ||
   fail "the unit's backup drop-in still names the removed directory target"
 ! grep -q 'offsite' "$ROOTFS/etc/strongroom/strongroom.yaml" || fail "the removed S3 target is still configured"
-ok "converged back to the default target: the S3 target's credential and CA files are removed, the unit's paths too"
+grep -qx 'OnCalendar=weekly' "$DRILL.timer" || fail "the drill timer did not come back with the default schedule"
+ok "converged back to the defaults: the S3 target's credential and CA files are removed, the unit's paths too; the weekly drill timer is back"
 
 SECRETS=(-e "$USER_PIN" -e "$SO_PIN" -e "$KC_PASSWORD" -e "$S3_KEY_ID" -e "$S3_SECRET")
 [ -z "$OWNER_KEY" ] || SECRETS+=(-e "$OWNER_KEY")
