@@ -397,8 +397,10 @@ DRILL="$ROOTFS/etc/systemd/system/strongroom-dr-drill"
 grep -qx 'OnCalendar=weekly' "$DRILL.timer" && grep -qx 'User=strongroom' "$DRILL.service" &&
   grep -qx 'LoadCredential=strongroom-hsm-pin:/etc/strongroom/credentials/hsm-user.pin' "$DRILL.service" &&
   grep -qx 'Environment="SOFTHSM2_CONF=/etc/strongroom/softhsm2.conf"' "$DRILL.service" &&
-  grep -qx 'ExecStart=/opt/strongroom/current/bin/strongroom dr drill --config /etc/strongroom/strongroom.yaml' "$DRILL.service" ||
-  fail "strongroom-dr-drill.timer/.service lack the expected lines"
+  grep -qx 'ExecStart=/usr/local/libexec/strongroom-dr-drill' "$DRILL.service" &&
+  grep -qF '/opt/strongroom/current/bin/strongroom dr drill --config /etc/strongroom/strongroom.yaml "$@"' "$ROOTFS/usr/local/libexec/strongroom-dr-drill" ||
+  fail "strongroom-dr-drill.timer/.service or its script lack the expected lines"
+expect_stat /usr/local/libexec/strongroom-dr-drill "755 root:root"
 ! grep -qF "$USER_PIN" "$DRILL.service" || fail "the PIN is in strongroom-dr-drill.service"
 ok "strongroom-dr-drill.timer (weekly) runs dr drill as strongroom with the PIN as a credential (not enabled: no systemd)"
 [ "$(in_root find /var/lib/strongroom ! -user strongroom | wc -l)" -eq 0 ] || fail "files under /var/lib/strongroom not owned by strongroom: $(in_root find /var/lib/strongroom ! -user strongroom | head)"
@@ -520,6 +522,14 @@ if has_command backup; then
       fail "dr-drill.yml did not report a passed drill with RPO and RTO"
     grep -qF "\"$DATASET\"" "$RUN/dr-drill.log" || fail "the drill's report does not name dataset $DATASET"
     ok "dr-drill.yml: $(grep -oE 'DR drill passed on target local: RPO [0-9.]+ s, RTO [0-9.]+ s' "$RUN/dr-drill.log" | head -1) (the restored copy answers $DATASET's check query as the live one does)"
+    # What strongroom-dr-drill.service runs, run the way the unit would (User=, UMask=, Environment=,
+    # the credential): exit 0 only for a passed drill.
+    chroot --userspec=strongroom:strongroom "$ROOTFS" /bin/sh -c "cd /var/lib/strongroom && umask 0077 &&
+      exec env -i PATH=/usr/bin:/bin HOME=/var/lib/strongroom LANG=C.UTF-8 STRONGROOM_CONFIG=/etc/strongroom/strongroom.yaml \
+      SOFTHSM2_CONF=/etc/strongroom/softhsm2.conf CREDENTIALS_DIRECTORY=$CRED_DIR /usr/local/libexec/strongroom-dr-drill" \
+      </dev/null >"$RUN/dr-drill-unit.log" 2>&1 || { tail -30 "$RUN/dr-drill-unit.log" >&2; fail "the drill timer's script exited non-zero"; }
+    grep -qE '"passed"[[:space:]]*:[[:space:]]*true' "$RUN/dr-drill-unit.log" || fail "the drill timer's script printed no passed report"
+    ok "the drill timer's ExecStart (/usr/local/libexec/strongroom-dr-drill) run as the unit would: a passed drill, exit 0"
   fi
 else
   say "the bundle's CLI has no backup command (\`strongroom backup --help\` prints $(grep -m1 '^Usage:' "$RUN/help.log" || echo nothing)): backup.yml, restore.yml and dr-drill.yml are only linted and syntax-checked"
@@ -603,14 +613,16 @@ PY
 grep -qx 'RequiresMountsFor=/srv/strongroom-backups/search-1' "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf" &&
   grep -qx 'ReadWritePaths=/srv/strongroom-backups/search-1' "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf" ||
   fail "the unit's backup drop-in lacks the outside directory: $(cat "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf")"
-[ ! -e "$DRILL.timer" ] && [ ! -e "$DRILL.service" ] || fail "an empty strongroom_dr_drill_schedule left the drill's units"
+[ ! -e "$DRILL.timer" ] && [ ! -e "$DRILL.service" ] && [ ! -e "$ROOTFS/usr/local/libexec/strongroom-dr-drill" ] ||
+  fail "an empty strongroom_dr_drill_schedule left the drill's units or script"
 ok "S3 target: credentials in 0600 strongroom files the configuration names (never the values), its CA copied; outside directory target 0700 strongroom with ReadWritePaths= and RequiresMountsFor= in the unit; empty drill schedule: timer removed"
 converge 5-back
 [ -z "$(ls -A "$ROOTFS/etc/strongroom/backup")" ] || fail "files of the removed targets stay: $(ls -A "$ROOTFS/etc/strongroom/backup")"
 grep -q '^# None: every directory target is below' "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf" ||
   fail "the unit's backup drop-in still names the removed directory target"
 ! grep -q 'offsite' "$ROOTFS/etc/strongroom/strongroom.yaml" || fail "the removed S3 target is still configured"
-grep -qx 'OnCalendar=weekly' "$DRILL.timer" || fail "the drill timer did not come back with the default schedule"
+grep -qx 'OnCalendar=weekly' "$DRILL.timer" && [ -x "$ROOTFS/usr/local/libexec/strongroom-dr-drill" ] ||
+  fail "the drill timer did not come back with the default schedule"
 ok "converged back to the defaults: the S3 target's credential and CA files are removed, the unit's paths too; the weekly drill timer is back"
 
 SECRETS=(-e "$USER_PIN" -e "$SO_PIN" -e "$KC_PASSWORD" -e "$S3_KEY_ID" -e "$S3_SECRET")
