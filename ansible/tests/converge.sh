@@ -349,6 +349,12 @@ fi
 
 converge 1
 ok "first converge"
+# site.yml names entry points without .yml: only then does Ansible validate them against meta/argument_specs.yml.
+for spec in "strongroom : Validating arguments against arg spec 'install'" "strongroom : Validating arguments against arg spec 'start'" \
+  "hsm : Validating arguments against arg spec 'main'"; do
+  grep -qF "TASK [$spec" "$RUN/converge-1.log" || fail "no task '$spec' in the converge: the entry point is not validated"
+done
+ok "the strongroom role's install and start entry points and the hsm role are validated against their argument specs"
 if [ $WITH_KC -eq 1 ]; then
   recap_of "$KC_ROOT" | grep -q 'changed=0 ' || fail "the keycloak host changed again: $(recap_of "$KC_ROOT")"
   ok "keycloak host: nothing to change on its second converge"
@@ -356,6 +362,8 @@ if [ $WITH_KC -eq 1 ]; then
   curl -sf -o /dev/null --cacert "$RUN/tls/keycloak.crt" "https://127.0.0.1:$KC_PORT/realms/strongroom" ||
     fail "no realm strongroom after provisioning"
   ok "strongroom sso provision created the realm (https://127.0.0.1:$KC_PORT/realms/strongroom answers)"
+  grep -qF "TASK [keycloak : Validating arguments against arg spec 'provision'" "$RUN/converge-1.log" ||
+    fail "the keycloak role's provision entry point is not validated"
 fi
 
 in_root() { chroot "$ROOTFS" "$@"; }
@@ -497,6 +505,7 @@ if has_command backup; then
   ok "dataset $DATASET with the handbook PDF indexed in the serving appliance"
   play backup backup.yml || { tail -60 "$RUN/backup.log" >&2; fail "backup.yml exited non-zero"; }
   recap_of "$ROOTFS" | grep -q ' changed=1 ' || fail "backup.yml should report exactly one change (backup run): $(recap_of "$ROOTFS")"
+  grep -qF "TASK [strongroom : Validating arguments against arg spec 'cli'" "$RUN/backup.log" || fail "backup.yml's entry point cli is not validated"
   grep -q 'snapshot taken; intact on local' "$RUN/backup.log" || fail "backup.yml did not report the verified snapshot"
   grep -qE '"snapshot": "[^"]+"' "$RUN/backup.log" && grep -qE '"ok": true' "$RUN/backup.log" ||
     fail "backup.yml did not print the run's and the verification's JSON"
