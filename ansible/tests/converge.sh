@@ -524,6 +524,13 @@ if has_command backup; then
     kill -0 "$SERVE_PID" 2>/dev/null && curl -sf -o /dev/null --cacert "$RUN/tls/server.crt" "https://127.0.0.1:$PORT/health/ready" ||
       fail "the live appliance is not ready after restore.yml"
     ok "restore.yml restored dataset $DATASET into /var/lib/strongroom.restored (0700, all strongroom's); the live appliance kept serving"
+    if grep -q -- '--dataset' "$RUN/help.log"; then
+      play restore-dataset restore.yml -e strongroom_restore_into=/var/lib/strongroom.one-dataset -e "strongroom_restore_dataset=$DATASET" ||
+        { tail -60 "$RUN/restore-dataset.log" >&2; fail "restore.yml with strongroom_restore_dataset exited non-zero"; }
+      grep -qF -- "--dataset\", \"$DATASET\"" "$RUN/restore-dataset.log" && grep -qF "\"$DATASET\"" "$RUN/restore-dataset.log" ||
+        fail "restore.yml did not pass --dataset $DATASET"
+      ok "restore.yml -e strongroom_restore_dataset=$DATASET restored that dataset alone into /var/lib/strongroom.one-dataset"
+    fi
   fi
   if has_command dr; then
     play dr-drill dr-drill.yml || { tail -60 "$RUN/dr-drill.log" >&2; fail "dr-drill.yml exited non-zero"; }
