@@ -4,7 +4,8 @@
 #
 #   ansible/tests/converge.sh installer/target/strongroom-<version>-linux-x86_64.tar.gz
 #
-#  1. ansible-lint (production profile) and ansible-playbook --syntax-check on site.yml;
+#  1. ansible-lint (production profile) and ansible-playbook --syntax-check on site.yml, backup.yml,
+#     restore.yml and dr-drill.yml;
 #  2. a Debian bookworm root made by debootstrap (minbase, cached as a tarball under
 #     installer/target/ansible-test/cache, so a rerun unpacks it in seconds);
 #  3. site.yml converged against that root over the community.general.chroot connection: lab HSM
@@ -12,9 +13,17 @@
 #     certificate, firewall rules written and checked with `nft -c` but not applied, no systemd;
 #  4. the installed appliance started inside the root as the strongroom user, the way the unit does
 #     (PIN as a credential in $CREDENTIALS_DIRECTORY), /health/ready 200 over HTTPS from the host
-#     trusting only the supplied certificate; stopped by its PID;
+#     trusting only the supplied certificate; restore.yml refuses the live home and a non-empty
+#     directory; when the bundle's CLI has `backup` (`strongroom backup --help` exits 0), backup.yml
+#     runs against the serving appliance (backup run, backup verify), and with `restore` restore.yml
+#     restores into a new directory; stopped by its PID;
 #  5. a second converge reports changed=0, and so does one with --check --diff; no secret appears in
-#     Ansible's output.
+#     Ansible's output;
+#  6. an S3 backup target (vault-style credentials) and a directory target outside the home
+#     converged, with an empty drill schedule: credential files 0600 owned by the service user, the
+#     configuration names the files and holds no secret, the unit drop-in names the directory, the
+#     drill timer is removed; converged back to the defaults, the S3 files are removed and the timer
+#     is back; no secret anywhere in the output.
 #
 # With a Keycloak distribution ($KEYCLOAK_DIST, a keycloak-quarkus-dist zip; Maven passes the one it
 # copies from Maven Central, version $KEYCLOAK_VERSION) there is also a keycloak host, a second root:
@@ -130,9 +139,12 @@ if ! (cd "$ANSIBLE_DIR" && run_ansible ansible-lint --profile production --nocol
   fail "ansible-lint --profile production"
 fi
 ok "ansible-lint --profile production: no violations ($(($(date +%s) - t0))s)"
-(cd "$ANSIBLE_DIR" && run_ansible ansible-playbook -i inventory.example.yml --syntax-check site.yml) >"$RUN/syntax.log" 2>&1 ||
-  { cat "$RUN/syntax.log" >&2; fail "ansible-playbook --syntax-check site.yml"; }
-ok "ansible-playbook --syntax-check site.yml"
+PLAYBOOKS="site.yml backup.yml restore.yml dr-drill.yml"
+for playbook in $PLAYBOOKS; do
+  (cd "$ANSIBLE_DIR" && run_ansible ansible-playbook -i inventory.example.yml --syntax-check "$playbook") >>"$RUN/syntax.log" 2>&1 ||
+    { cat "$RUN/syntax.log" >&2; fail "ansible-playbook --syntax-check $playbook"; }
+done
+ok "ansible-playbook --syntax-check $PLAYBOOKS"
 
 # ---------------------------------------------------------------------------------------------
 say "2. Debian bookworm root"
@@ -284,6 +296,17 @@ converge() {
 }
 # The recap line of one host, without the host name.
 recap_of() { echo "$RECAP" | grep -F "$1 " | sed 's/^[^:]*: *//'; }
+# Runs an operator playbook (backup.yml, restore.yml, dr-drill.yml) against the appliance root, output
+# in $RUN/LOG.log and the recap in $RECAP; returns the playbook's exit code (no secrets file: the PIN
+# is on the host already).
+play() {
+  local log="$1" book="$2" rc=0
+  shift 2
+  (cd "$ANSIBLE_DIR" && run_ansible ansible-playbook -i "$RUN/inventory.yml" --limit "$ROOTFS" -v "$@" "$book") \
+    >"$RUN/$log.log" 2>&1 || rc=$?
+  RECAP="$(awk '/^PLAY RECAP/ { on = 1; next } on && NF' "$RUN/$log.log")"
+  return $rc
+}
 
 if [ $WITH_KC -eq 1 ]; then
   converge 0-keycloak --limit keycloak
@@ -326,6 +349,12 @@ fi
 
 converge 1
 ok "first converge"
+# site.yml names entry points without .yml: only then does Ansible validate them against meta/argument_specs.yml.
+for spec in "strongroom : Validating arguments against arg spec 'install'" "strongroom : Validating arguments against arg spec 'start'" \
+  "hsm : Validating arguments against arg spec 'main'"; do
+  grep -qF "TASK [$spec" "$RUN/converge-1.log" || fail "no task '$spec' in the converge: the entry point is not validated"
+done
+ok "the strongroom role's install and start entry points and the hsm role are validated against their argument specs"
 if [ $WITH_KC -eq 1 ]; then
   recap_of "$KC_ROOT" | grep -q 'changed=0 ' || fail "the keycloak host changed again: $(recap_of "$KC_ROOT")"
   ok "keycloak host: nothing to change on its second converge"
@@ -333,6 +362,8 @@ if [ $WITH_KC -eq 1 ]; then
   curl -sf -o /dev/null --cacert "$RUN/tls/keycloak.crt" "https://127.0.0.1:$KC_PORT/realms/strongroom" ||
     fail "no realm strongroom after provisioning"
   ok "strongroom sso provision created the realm (https://127.0.0.1:$KC_PORT/realms/strongroom answers)"
+  grep -qF "TASK [keycloak : Validating arguments against arg spec 'provision'" "$RUN/converge-1.log" ||
+    fail "the keycloak role's provision entry point is not validated"
 fi
 
 in_root() { chroot "$ROOTFS" "$@"; }
@@ -354,6 +385,32 @@ grep -q "pin-credential: strongroom-hsm-pin" "$ROOTFS/etc/strongroom/strongroom.
 ! grep -q "$USER_PIN" "$ROOTFS/etc/strongroom/strongroom.yaml" || fail "the PIN is in the configuration"
 grep -q "https-port: $PORT" "$ROOTFS/etc/strongroom/strongroom.yaml" || fail "the configuration lacks the port"
 ok "configuration from variables, PIN only in the root-only credential file"
+# The backup section as the role's defaults give it: one directory target below the home.
+python3 - "$ROOTFS/etc/strongroom/strongroom.yaml" >"$RUN/backup-config.log" 2>&1 <<'PY' || fail "the configuration's backup section: $(cat "$RUN/backup-config.log")"
+import sys, yaml
+backup = yaml.safe_load(open(sys.argv[1]))["backup"]
+want = {"enabled": True, "snapshot-interval": "6h", "journal-interval": "30s", "shred-window": "7d",
+        "journal-local-retention": "1h", "thin-after": "30d", "block-size": "4MiB",
+        "targets": [{"name": "local", "type": "directory", "path": "/var/lib/strongroom/backups",
+                     "snapshot-retention": "90d", "journal-retention": "30d"}]}
+assert backup == want, backup
+PY
+expect_stat /var/lib/strongroom/backups "700 strongroom:strongroom"
+expect_stat /etc/strongroom/backup "750 root:strongroom"
+grep -q '^# None: every directory target is below /var/lib/strongroom.$' "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf" &&
+  ! grep -q '^ReadWritePaths=' "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf" ||
+  fail "the unit's backup drop-in: $(cat "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf")"
+ok "backup section with the default target local (/var/lib/strongroom/backups, 0700 strongroom:strongroom); no extra unit paths"
+DRILL="$ROOTFS/etc/systemd/system/strongroom-dr-drill"
+grep -qx 'OnCalendar=weekly' "$DRILL.timer" && grep -qx 'User=strongroom' "$DRILL.service" &&
+  grep -qx 'LoadCredential=strongroom-hsm-pin:/etc/strongroom/credentials/hsm-user.pin' "$DRILL.service" &&
+  grep -qx 'Environment="SOFTHSM2_CONF=/etc/strongroom/softhsm2.conf"' "$DRILL.service" &&
+  grep -qx 'ExecStart=/usr/local/libexec/strongroom-dr-drill' "$DRILL.service" &&
+  grep -qF '/opt/strongroom/current/bin/strongroom dr drill --config /etc/strongroom/strongroom.yaml "$@"' "$ROOTFS/usr/local/libexec/strongroom-dr-drill" ||
+  fail "strongroom-dr-drill.timer/.service or its script lack the expected lines"
+expect_stat /usr/local/libexec/strongroom-dr-drill "755 root:root"
+! grep -qF "$USER_PIN" "$DRILL.service" || fail "the PIN is in strongroom-dr-drill.service"
+ok "strongroom-dr-drill.timer (weekly) runs dr drill as strongroom with the PIN as a credential (not enabled: no systemd)"
 [ "$(in_root find /var/lib/strongroom ! -user strongroom | wc -l)" -eq 0 ] || fail "files under /var/lib/strongroom not owned by strongroom: $(in_root find /var/lib/strongroom ! -user strongroom | head)"
 ok "every file under /var/lib/strongroom belongs to strongroom (keys init and init-token ran as root)"
 grep -q "tcp dport { $PORT } ct state new accept" "$ROOTFS/etc/nftables.conf" &&
@@ -396,6 +453,103 @@ grep -q UNSEALED "$RUN/ready.json" || fail "/health/ready: $(cat "$RUN/ready.jso
 ok "/health/ready 200 UNSEALED over HTTPS on port $PORT, trusting only the supplied certificate, after $(($(date +%s) - t0))s"
 [ "$(stat -c %u "/proc/$SERVE_PID")" != 0 ] || fail "the appliance runs as root"
 ok "the appliance runs as $(in_root getent passwd "$(stat -c %u "/proc/$SERVE_PID")" | cut -d: -f1)"
+
+# restore.yml checks before it runs anything: never the live home, never a directory that is not empty.
+if play restore-refuse-home restore.yml -e strongroom_restore_into=/var/lib/strongroom; then
+  fail "restore.yml accepted the live home as the restore directory"
+fi
+grep -q 'give -e strongroom_restore_into=' "$RUN/restore-refuse-home.log" || { tail -30 "$RUN/restore-refuse-home.log" >&2; fail "restore.yml did not refuse the live home with its message"; }
+mkdir -p "$ROOTFS/var/lib/strongroom.occupied"
+echo keep >"$ROOTFS/var/lib/strongroom.occupied/.keep"
+if play restore-refuse-occupied restore.yml -e strongroom_restore_into=/var/lib/strongroom.occupied; then
+  fail "restore.yml accepted a directory that is not empty"
+fi
+grep -q 'exists and is not an empty directory (entries: 1, e.g. .keep)' "$RUN/restore-refuse-occupied.log" &&
+  [ "$(cat "$ROOTFS/var/lib/strongroom.occupied/.keep")" = keep ] &&
+  ! grep -q 'strongroom restore' "$RUN/restore-refuse-occupied.log" ||
+  { tail -30 "$RUN/restore-refuse-occupied.log" >&2; fail "restore.yml did not refuse the occupied directory before running anything"; }
+rm -rf "$ROOTFS/var/lib/strongroom.occupied"
+ok "restore.yml refuses the live home and a non-empty directory before running anything"
+
+# The operator playbooks for real, when the bundle's CLI has the commands (main gains them with the
+# backup work): against the serving appliance, which takes the work over. `strongroom backup --help`
+# alone is no test: a CLI without `backup` takes --help as its own and exits 0 too; the usage line
+# must name the command.
+has_command() {
+  chroot --userspec=strongroom:strongroom "$ROOTFS" env -i PATH=/usr/bin:/bin HOME=/var/lib/strongroom \
+    /opt/strongroom/current/bin/strongroom "$1" --help >"$RUN/help.log" 2>&1 &&
+    grep -q "^Usage: strongroom $1 " "$RUN/help.log"
+}
+BACKUP_CLI=0
+OWNER_KEY=""
+if has_command backup; then
+  BACKUP_CLI=1
+  # Something to back up: a dataset with the handbook PDF, indexed (the owner key from the first start,
+  # in a 0600 header file, never on a command line).
+  OWNER_KEY="$(cat "$ROOTFS/var/lib/strongroom/bootstrap/owner-api-key")"
+  [ -n "$OWNER_KEY" ] || fail "no owner API key in /var/lib/strongroom/bootstrap"
+  (umask 077; printf 'Authorization: Bearer %s\n' "$OWNER_KEY" >"$RUN/auth.header")
+  api() { curl -sS --max-time 30 --cacert "$RUN/tls/server.crt" -H @"$RUN/auth.header" "$@"; }
+  DATASET="$(api -H 'Content-Type: application/json' -d '{"name":"ansible-test"}' "https://127.0.0.1:$PORT/v1/datasets" |
+    sed -n 's/^{"id":"\(ds_[A-Za-z0-9]*\)".*/\1/p')"
+  [ -n "$DATASET" ] || fail "could not create a dataset"
+  api -F "file=@$REPO/docs/examples/handbook.pdf" "https://127.0.0.1:$PORT/v1/datasets/$DATASET/documents" >"$RUN/upload.json" ||
+    fail "could not upload the handbook: $(cat "$RUN/upload.json")"
+  docs=""
+  for _ in $(seq 1 120); do
+    docs="$(api "https://127.0.0.1:$PORT/v1/datasets/$DATASET/documents")"
+    case "$docs" in *'"status":"ready"'*) break ;; *'"status":"failed"'*) fail "ingestion failed: $docs" ;; esac
+    sleep 1
+  done
+  case "$docs" in *'"status":"ready"'*) ;; *) fail "the handbook was not indexed within 120s: $docs" ;; esac
+  ok "dataset $DATASET with the handbook PDF indexed in the serving appliance"
+  play backup backup.yml || { tail -60 "$RUN/backup.log" >&2; fail "backup.yml exited non-zero"; }
+  recap_of "$ROOTFS" | grep -q ' changed=1 ' || fail "backup.yml should report exactly one change (backup run): $(recap_of "$ROOTFS")"
+  grep -qF "TASK [strongroom : Validating arguments against arg spec 'cli'" "$RUN/backup.log" || fail "backup.yml's entry point cli is not validated"
+  grep -q 'snapshot taken; intact on local' "$RUN/backup.log" || fail "backup.yml did not report the verified snapshot"
+  grep -qE '"snapshot": "[^"]+"' "$RUN/backup.log" && grep -qE '"ok": true' "$RUN/backup.log" ||
+    fail "backup.yml did not print the run's and the verification's JSON"
+  n="$(in_root find /var/lib/strongroom/backups -type f | wc -l)"
+  [ "$n" -gt 0 ] || fail "no file in /var/lib/strongroom/backups after backup.yml"
+  [ "$(in_root find /var/lib/strongroom ! -user strongroom | wc -l)" -eq 0 ] ||
+    fail "files under /var/lib/strongroom not owned by strongroom after backup.yml: $(in_root find /var/lib/strongroom ! -user strongroom | head)"
+  [ -z "$(ls -A "$ROOTFS/run" | grep '^strongroom-cli\.' || true)" ] || fail "backup.yml left its credentials directory in /run"
+  ok "backup.yml against the serving appliance: backup run (changed=1), backup verify: target local intact ($n files, all strongroom's; no PIN copy left in /run)"
+  if has_command restore; then
+    play restore restore.yml -e strongroom_restore_into=/var/lib/strongroom.restored ||
+      { tail -60 "$RUN/restore.log" >&2; fail "restore.yml exited non-zero"; }
+    expect_stat /var/lib/strongroom.restored "700 strongroom:strongroom"
+    grep -qF "\"$DATASET\"" "$RUN/restore.log" || fail "the restore report does not name dataset $DATASET"
+    [ "$(in_root find /var/lib/strongroom.restored ! -user strongroom | wc -l)" -eq 0 ] || fail "restored files not owned by strongroom"
+    kill -0 "$SERVE_PID" 2>/dev/null && curl -sf -o /dev/null --cacert "$RUN/tls/server.crt" "https://127.0.0.1:$PORT/health/ready" ||
+      fail "the live appliance is not ready after restore.yml"
+    ok "restore.yml restored dataset $DATASET into /var/lib/strongroom.restored (0700, all strongroom's); the live appliance kept serving"
+    if grep -q -- '--dataset' "$RUN/help.log"; then
+      play restore-dataset restore.yml -e strongroom_restore_into=/var/lib/strongroom.one-dataset -e "strongroom_restore_dataset=$DATASET" ||
+        { tail -60 "$RUN/restore-dataset.log" >&2; fail "restore.yml with strongroom_restore_dataset exited non-zero"; }
+      grep -qF -- "--dataset\", \"$DATASET\"" "$RUN/restore-dataset.log" && grep -qF "\"$DATASET\"" "$RUN/restore-dataset.log" ||
+        fail "restore.yml did not pass --dataset $DATASET"
+      ok "restore.yml -e strongroom_restore_dataset=$DATASET restored that dataset alone into /var/lib/strongroom.one-dataset"
+    fi
+  fi
+  if has_command dr; then
+    play dr-drill dr-drill.yml || { tail -60 "$RUN/dr-drill.log" >&2; fail "dr-drill.yml exited non-zero"; }
+    grep -qE 'DR drill passed on target local: RPO [0-9.]+ s, RTO [0-9.]+ s' "$RUN/dr-drill.log" ||
+      fail "dr-drill.yml did not report a passed drill with RPO and RTO"
+    grep -qF "\"$DATASET\"" "$RUN/dr-drill.log" || fail "the drill's report does not name dataset $DATASET"
+    ok "dr-drill.yml: $(grep -oE 'DR drill passed on target local: RPO [0-9.]+ s, RTO [0-9.]+ s' "$RUN/dr-drill.log" | head -1) (the restored copy answers $DATASET's check query as the live one does)"
+    # What strongroom-dr-drill.service runs, run the way the unit would (User=, UMask=, Environment=,
+    # the credential): exit 0 only for a passed drill.
+    chroot --userspec=strongroom:strongroom "$ROOTFS" /bin/sh -c "cd /var/lib/strongroom && umask 0077 &&
+      exec env -i PATH=/usr/bin:/bin HOME=/var/lib/strongroom LANG=C.UTF-8 STRONGROOM_CONFIG=/etc/strongroom/strongroom.yaml \
+      SOFTHSM2_CONF=/etc/strongroom/softhsm2.conf CREDENTIALS_DIRECTORY=$CRED_DIR /usr/local/libexec/strongroom-dr-drill" \
+      </dev/null >"$RUN/dr-drill-unit.log" 2>&1 || { tail -30 "$RUN/dr-drill-unit.log" >&2; fail "the drill timer's script exited non-zero"; }
+    grep -qE '"passed"[[:space:]]*:[[:space:]]*true' "$RUN/dr-drill-unit.log" || fail "the drill timer's script printed no passed report"
+    ok "the drill timer's ExecStart (/usr/local/libexec/strongroom-dr-drill) run as the unit would: a passed drill, exit 0"
+  fi
+else
+  say "the bundle's CLI has no backup command (\`strongroom backup --help\` prints $(grep -m1 '^Usage:' "$RUN/help.log" || echo nothing)): backup.yml, restore.yml and dr-drill.yml are only linted and syntax-checked"
+fi
 stop_serve
 rm -rf "$ROOTFS/run/credentials"
 ok "stopped by its PID"
@@ -420,10 +574,79 @@ if echo "$RECAP" | grep -vqE ' changed=0 '; then
   fail "check mode (--check --diff) reports changes on a converged host"
 fi
 ok "--check --diff on the converged hosts: changed=0"
-for f in "$RUN"/converge-*.log "$RUN/lint.log" "$RUN/serve.log"; do
-  if grep -qF -e "$USER_PIN" -e "$SO_PIN" -e "$KC_PASSWORD" "$f"; then fail "a secret appears in $(basename "$f")"; fi
+
+# ---------------------------------------------------------------------------------------------
+say "6. S3 and NFS-style backup targets"
+# Credentials as the vault would give them; nothing here talks to S3 (the appliance is not started).
+S3_KEY_ID="$(new_secret)"
+S3_SECRET="$(new_secret)"
+umask 077
+cat >"$RUN/s3-target.yml" <<TARGETS
+---
+strongroom_backup_targets:
+  - {name: local, type: directory, path: /var/lib/strongroom/backups, snapshot-retention: 90d, journal-retention: 30d}
+  - name: offsite
+    type: s3
+    endpoint: https://127.0.0.1:9
+    region: eu-west-1
+    bucket: strongroom-test
+    prefix: test/
+    path-style: true
+    ca-certificate: $RUN/tls/server.crt
+    access-key-id: "$S3_KEY_ID"
+    secret-access-key: "$S3_SECRET"
+    object-lock-mode: COMPLIANCE
+    object-lock-retain: 30d
+    snapshot-retention: 90d
+    journal-retention: 30d
+  - {name: nfs, type: directory, path: /srv/strongroom-backups/search-1}
+strongroom_dr_drill_schedule: ""
+TARGETS
+umask 022
+converge 4-s3 -e "@$RUN/s3-target.yml"
+expect_stat /etc/strongroom/backup/offsite.access-key-id "600 strongroom:strongroom"
+expect_stat /etc/strongroom/backup/offsite.secret-access-key "600 strongroom:strongroom"
+expect_stat /etc/strongroom/backup/offsite.ca.pem "644 root:strongroom"
+expect_stat /srv/strongroom-backups/search-1 "700 strongroom:strongroom"
+cmp -s "$ROOTFS/etc/strongroom/backup/offsite.access-key-id" <(printf '%s' "$S3_KEY_ID") &&
+  cmp -s "$ROOTFS/etc/strongroom/backup/offsite.secret-access-key" <(printf '%s' "$S3_SECRET") &&
+  cmp -s "$ROOTFS/etc/strongroom/backup/offsite.ca.pem" "$RUN/tls/server.crt" || fail "the S3 credential or CA files do not hold what was given"
+python3 - "$ROOTFS/etc/strongroom/strongroom.yaml" >"$RUN/s3-config.log" 2>&1 <<'PY' || fail "the configuration's S3 target: $(cat "$RUN/s3-config.log")"
+import sys, yaml
+targets = yaml.safe_load(open(sys.argv[1]))["backup"]["targets"]
+assert [t["name"] for t in targets] == ["local", "offsite", "nfs"], targets
+want = {"name": "offsite", "type": "s3", "endpoint": "https://127.0.0.1:9", "region": "eu-west-1",
+        "bucket": "strongroom-test", "prefix": "test/", "path-style": True,
+        "ca-file": "/etc/strongroom/backup/offsite.ca.pem",
+        "access-key-id-file": "/etc/strongroom/backup/offsite.access-key-id",
+        "secret-access-key-file": "/etc/strongroom/backup/offsite.secret-access-key",
+        "object-lock-mode": "COMPLIANCE", "object-lock-retain": "30d",
+        "snapshot-retention": "90d", "journal-retention": "30d"}
+assert targets[1] == want, targets[1]
+assert targets[2] == {"name": "nfs", "type": "directory", "path": "/srv/strongroom-backups/search-1"}, targets[2]
+PY
+! grep -qF -e "$S3_KEY_ID" -e "$S3_SECRET" "$ROOTFS/etc/strongroom/strongroom.yaml" || fail "an S3 credential is in the configuration"
+grep -qx 'RequiresMountsFor=/srv/strongroom-backups/search-1' "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf" &&
+  grep -qx 'ReadWritePaths=/srv/strongroom-backups/search-1' "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf" ||
+  fail "the unit's backup drop-in lacks the outside directory: $(cat "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf")"
+[ ! -e "$DRILL.timer" ] && [ ! -e "$DRILL.service" ] && [ ! -e "$ROOTFS/usr/local/libexec/strongroom-dr-drill" ] ||
+  fail "an empty strongroom_dr_drill_schedule left the drill's units or script"
+ok "S3 target: credentials in 0600 strongroom files the configuration names (never the values), its CA copied; outside directory target 0700 strongroom with ReadWritePaths= and RequiresMountsFor= in the unit; empty drill schedule: timer removed"
+converge 5-back
+[ -z "$(ls -A "$ROOTFS/etc/strongroom/backup")" ] || fail "files of the removed targets stay: $(ls -A "$ROOTFS/etc/strongroom/backup")"
+grep -q '^# None: every directory target is below' "$ROOTFS/etc/systemd/system/strongroom.service.d/backup.conf" ||
+  fail "the unit's backup drop-in still names the removed directory target"
+! grep -q 'offsite' "$ROOTFS/etc/strongroom/strongroom.yaml" || fail "the removed S3 target is still configured"
+grep -qx 'OnCalendar=weekly' "$DRILL.timer" && [ -x "$ROOTFS/usr/local/libexec/strongroom-dr-drill" ] ||
+  fail "the drill timer did not come back with the default schedule"
+ok "converged back to the defaults: the S3 target's credential and CA files are removed, the unit's paths too; the weekly drill timer is back"
+
+SECRETS=(-e "$USER_PIN" -e "$SO_PIN" -e "$KC_PASSWORD" -e "$S3_KEY_ID" -e "$S3_SECRET")
+[ -z "$OWNER_KEY" ] || SECRETS+=(-e "$OWNER_KEY")
+for f in "$RUN"/*.log; do
+  if grep -qF "${SECRETS[@]}" "$f"; then fail "a secret appears in $(basename "$f")"; fi
 done
-ok "no PIN or password in Ansible's output (converges run with -v, one with --diff) or the appliance's log"
+ok "no PIN, password, API key or S3 credential in Ansible's output (every playbook run with -v, one with --diff) or the appliance's log"
 stop_keycloak
 # Nothing started here may outlive the test: no process left with either root as its root.
 left="$(for p in /proc/[0-9]*; do r="$(readlink "$p/root" 2>/dev/null)" || continue
@@ -431,5 +654,8 @@ left="$(for p in /proc/[0-9]*; do r="$(readlink "$p/root" 2>/dev/null)" || conti
 [ -z "$left" ] || fail "processes left running inside the roots: $left"
 ok "no process left inside the roots"
 
+if [ $BACKUP_CLI -eq 0 ]; then
+  say "not run: backup.yml, restore.yml and dr-drill.yml against the appliance (the bundle's CLI has no backup command)"
+fi
 say "done in $(($(date +%s) - START))s"
 say "$PASSED passed, 0 failed"
