@@ -74,7 +74,7 @@ class ProductionConfigExampleTest {
                 Config.builder()
                         .disableEnvironmentVariablesSource()
                         .disableSystemPropertiesSource()
-                        .addSource(ConfigSources.create(Map.of("hsm.module", module.toString())))
+                        .addSource(ConfigSources.create(standIns(module)))
                         .addSource(ConfigSources.file(EXAMPLE))
                         .addSource(ConfigSources.classpath("strongroom-defaults.yaml"))
                         .build(),
@@ -96,6 +96,17 @@ class ProductionConfigExampleTest {
         assertEquals(Duration.ofSeconds(2), c.hsm().probeInterval());
         assertFalse(c.crypto().allowPureJava());
 
+        assertEquals(
+                List.of("nfs", "offsite"),
+                c.backup().targets().stream().map(t -> t.name()).toList());
+        assertEquals(Duration.ofHours(6), c.backup().snapshotInterval());
+        assertEquals(Duration.ofSeconds(30), c.backup().journalInterval());
+        assertEquals(Duration.ofDays(7), c.backup().shredWindow());
+        assertEquals(
+                Path.of("/mnt/backup/strongroom"), c.backup().targets().get(0).path());
+        assertEquals("strongroom-backups", c.backup().targets().get(1).s3().bucket());
+        assertEquals("prod/", c.backup().targets().get(1).s3().prefix());
+
         assertEquals(home.resolve("keyring/keyring"), c.keyringFile());
         assertEquals(home.resolve("data/metadata"), c.metadataFile());
         assertEquals(home.resolve("bootstrap/owner-api-key"), c.bootstrapKeyFile());
@@ -108,7 +119,7 @@ class ProductionConfigExampleTest {
                 Config.builder()
                         .disableEnvironmentVariablesSource()
                         .disableSystemPropertiesSource()
-                        .addSource(ConfigSources.create(Map.of("hsm.module", module.toString())))
+                        .addSource(ConfigSources.create(standIns(module)))
                         .addSource(ConfigSources.file(EXAMPLE))
                         .addSource(ConfigSources.classpath("strongroom-defaults.yaml"))
                         .build(),
@@ -122,6 +133,22 @@ class ProductionConfigExampleTest {
         assertEquals(dir, c.home());
         assertEquals(9443, c.server().httpsPort());
         assertEquals(-1, c.server().httpPort());
+    }
+
+    /**
+     * StrongroomConfig checks that hsm.module and the S3 credential files exist, so stand-in files
+     * are enough; every other value comes from the example exactly as shipped.
+     */
+    private Map<String, String> standIns(Path module) throws java.io.IOException {
+        Path keyId = Files.writeString(dir.resolve("s3-access-key-id"), "stand-in");
+        Path secret = Files.writeString(dir.resolve("s3-secret-access-key"), "stand-in");
+        return Map.of(
+                "hsm.module",
+                module.toString(),
+                "backup.targets.1.access-key-id-file",
+                keyId.toString(),
+                "backup.targets.1.secret-access-key-file",
+                secret.toString());
     }
 
     private static Config fileConfig(Path file) {
