@@ -125,7 +125,6 @@ public final class BackupService implements AutoCloseable {
         JournalShipper shipper = new JournalShipper(
                 journal, crypto, keyManifests, settings.spoolDir(), clock, settings.journalLocalRetention());
         SnapshotWriter writer = new SnapshotWriter(
-                keys,
                 metadata,
                 metadataFile,
                 journal,

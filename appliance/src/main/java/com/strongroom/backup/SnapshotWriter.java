@@ -1,6 +1,5 @@
 package com.strongroom.backup;
 
-import com.strongroom.keys.KeyManager;
 import com.strongroom.search.DatasetIndex;
 import com.strongroom.search.DatasetIndexes;
 import com.strongroom.store.ChangeJournal;
@@ -53,7 +52,6 @@ final class SnapshotWriter {
     private static final Logger LOG = Logger.getLogger(SnapshotWriter.class.getName());
     static final String AUDIT_LABEL = "strongroom/audit-export/v1";
 
-    private final KeyManager keys;
     private final MetadataStore metadata;
     private final Path metadataFile;
     private final ChangeJournal journal;
@@ -68,7 +66,6 @@ final class SnapshotWriter {
     private final Map<String, String> fileHashes = new ConcurrentHashMap<>();
 
     SnapshotWriter(
-            KeyManager keys,
             MetadataStore metadata,
             Path metadataFile,
             ChangeJournal journal,
@@ -79,7 +76,6 @@ final class SnapshotWriter {
             Path work,
             int blockSize,
             Clock clock) {
-        this.keys = keys;
         this.metadata = metadata;
         this.metadataFile = metadataFile;
         this.journal = journal;
