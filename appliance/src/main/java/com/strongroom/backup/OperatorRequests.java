@@ -49,6 +49,15 @@ public final class OperatorRequests {
 
     /** Waits for the answer; empty after {@code timeout} (the request then stays queued). */
     public Optional<Answer> await(String id, Duration timeout) throws SQLException, InterruptedException {
+        return await(id, timeout, () -> true);
+    }
+
+    /**
+     * As above, but gives up (empty) as soon as {@code serving} says the appliance is gone: a
+     * request it took and died on is never answered.
+     */
+    public Optional<Answer> await(String id, Duration timeout, java.util.function.BooleanSupplier serving)
+            throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try (Connection c = keyring.connection();
@@ -61,7 +70,7 @@ public final class OperatorRequests {
                     }
                 }
             }
-            if (System.nanoTime() > deadline) {
+            if (System.nanoTime() > deadline || !serving.getAsBoolean()) {
                 return Optional.empty();
             }
             Thread.sleep(250);

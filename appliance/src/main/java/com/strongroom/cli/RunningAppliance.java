@@ -60,7 +60,13 @@ final class RunningAppliance {
         String id = requests.submit(kind, argument, "cli:" + System.getProperty("user.name", "unknown"));
         err.println("asked the running appliance (" + id + "); waiting for it...");
         err.flush();
-        Optional<OperatorRequests.Answer> answer = requests.await(id, timeout);
+        Optional<OperatorRequests.Answer> answer = requests.await(id, timeout, () -> isRunning(s.config));
+        if (answer.isEmpty() && !isRunning(s.config)) {
+            err.println("error: the appliance stopped before it answered " + id
+                    + (requests.started(id) ? " (it had started the work)" : "")
+                    + "; start it and run the command again");
+            return 1;
+        }
         if (answer.isEmpty()) {
             err.println("error: no answer within " + timeout.toMinutes() + " minutes"
                     + (requests.started(id) ? " (it is still running; see the appliance log)" : " (not taken yet)"));
