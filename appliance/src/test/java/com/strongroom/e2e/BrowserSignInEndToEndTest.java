@@ -53,10 +53,7 @@ class BrowserSignInEndToEndTest {
         Files.createDirectories(dir.resolve("kc"));
         keycloak = LabKeycloak.start(dir.resolve("kc"));
         Files.createDirectories(dir.resolve("app"));
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = LabAppliance.portOutsideEphemeralRange();
         String redirect = "https://127.0.0.1:" + port + "/auth/callback";
         keycloak.admin(
                 "POST",

@@ -129,6 +129,24 @@ public final class LabAppliance implements AutoCloseable {
         return freePort();
     }
 
+    /**
+     * A free port below the kernel's ephemeral range (32768 and up on Linux), for a port chosen
+     * long before the appliance binds it (redirect URIs registered first): an outgoing connection
+     * made meanwhile can take any free ephemeral port as its local port, never this one.
+     */
+    public static int portOutsideEphemeralRange() throws Exception {
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 20000 + random.nextInt(12000);
+            try (ServerSocket s = new ServerSocket(port)) {
+                return s.getLocalPort();
+            } catch (java.io.IOException taken) {
+                // try another
+            }
+        }
+        return freePort();
+    }
+
     public Https https() {
         return https;
     }

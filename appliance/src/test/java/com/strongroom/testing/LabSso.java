@@ -3,7 +3,6 @@ package com.strongroom.testing;
 import com.strongroom.cli.Cli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -40,10 +39,7 @@ public final class LabSso implements AutoCloseable {
         LabKeycloak keycloak = LabKeycloak.start(dir.resolve("kc"));
         LabAppliance appliance = null;
         try {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
+            int port = LabAppliance.portOutsideEphemeralRange();
             String applianceUrl = "https://127.0.0.1:" + port;
             corporateRealm(keycloak);
             provision(keycloak, dir, applianceUrl);
