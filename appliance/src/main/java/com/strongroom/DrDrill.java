@@ -107,7 +107,7 @@ final class DrDrill {
             report.put("error", e.getMessage() != null ? e.getMessage() : e.toString());
             LOG.warning("dr drill failed: " + report.get("error"));
         } finally {
-            deleteTree(scratch);
+            Restorer.deleteTree(scratch);
         }
         report.put("passed", passed);
         report.put("finished_at", Instant.now().toString());
@@ -264,18 +264,5 @@ final class DrDrill {
 
     private static double seconds(Duration d) {
         return Math.round(d.toMillis() / 100.0) / 10.0;
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (java.io.IOException e) {
-            LOG.warning("could not remove the drill's scratch home " + dir + ": " + e.getMessage());
-        }
     }
 }

@@ -554,7 +554,8 @@ public final class Restorer {
         }
     }
 
-    static void deleteTree(Path dir) {
+    /** Removes a directory tree, best effort (logged): a half-restored home or a drill's scratch copy. */
+    public static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }
