@@ -390,7 +390,7 @@ python3 - "$ROOTFS/etc/strongroom/strongroom.yaml" >"$RUN/backup-config.log" 2>&
 import sys, yaml
 backup = yaml.safe_load(open(sys.argv[1]))["backup"]
 want = {"enabled": True, "snapshot-interval": "6h", "journal-interval": "30s", "shred-window": "7d",
-        "journal-local-retention": "1h", "thin-after": "30d", "block-size": "4MiB",
+        "journal-local-retention": "1h", "thin-after": "30d",
         "targets": [{"name": "local", "type": "directory", "path": "/var/lib/strongroom/backups",
                      "snapshot-retention": "90d", "journal-retention": "30d"}]}
 assert backup == want, backup

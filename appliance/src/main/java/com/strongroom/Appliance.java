@@ -172,15 +172,7 @@ public final class Appliance implements AutoCloseable {
         BackupService backups;
         try {
             backups = BackupService.create(
-                    config.backup(),
-                    keys,
-                    metadata,
-                    config.metadataFile(),
-                    changeJournal,
-                    indexes,
-                    keyringDb,
-                    audit,
-                    clock);
+                    config.backup(), keys, metadata, changeJournal, indexes, keyringDb, audit, clock);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("backup target unavailable: " + e.getMessage(), e);
         }

@@ -58,6 +58,21 @@ final class BackupCrypto {
         }
     }
 
+    /**
+     * A keyed hash of a page's plaintext under the current backup key: equal pages get equal
+     * fingerprints, so an unchanged page is not sealed and sent again; without the key the
+     * fingerprint says nothing about the content.
+     */
+    String fingerprint(byte[] plaintext) {
+        VersionedKey key = keys.primary(PURPOSE);
+        byte[] idKey = Hkdf.derive(key.key().bytes(), new byte[0], "strongroom/backup-page-id/v1", 32);
+        try {
+            return "v" + key.version() + "-" + HexFormat.of().formatHex(Hmac.sha256(idKey, plaintext));
+        } finally {
+            Arrays.fill(idKey, (byte) 0);
+        }
+    }
+
     byte[] withMac(String name, byte[] body) {
         VersionedKey key = keys.primary(PURPOSE);
         String line = MAC_PREFIX + key.version() + " " + HexFormat.of().formatHex(mac(key.key(), name, body)) + "\n";

@@ -103,7 +103,6 @@ public final class BackupService implements AutoCloseable {
             BackupSettings settings,
             KeyManager keys,
             MetadataStore metadata,
-            Path metadataFile,
             ChangeJournal journal,
             DatasetIndexes indexes,
             H2Database keyringDb,
@@ -124,17 +123,7 @@ public final class BackupService implements AutoCloseable {
         KeyManifests keyManifests = new KeyManifests(keys, crypto, clock, settings.shredWindow());
         JournalShipper shipper = new JournalShipper(
                 journal, crypto, keyManifests, settings.spoolDir(), clock, settings.journalLocalRetention());
-        SnapshotWriter writer = new SnapshotWriter(
-                metadata,
-                metadataFile,
-                journal,
-                indexes,
-                keyringDb,
-                crypto,
-                keyManifests,
-                settings.workDir(),
-                settings.blockSize(),
-                clock);
+        SnapshotWriter writer = new SnapshotWriter(metadata, journal, indexes, keyringDb, crypto, keyManifests, clock);
         return new BackupService(
                 settings,
                 keys,
@@ -260,6 +249,9 @@ public final class BackupService implements AutoCloseable {
                     "backup.snapshot", "targets:" + targetNames(), AuditEvent.Outcome.FAILURE, describe(e)));
             throw e;
         }
+        // What changed while the export ran is in the journal: ship it now, so that the snapshot
+        // can be restored to its own moment without waiting for the next round.
+        ship();
         SnapshotManifest m = result.manifest();
         lastSnapshotAt = m.capturedAt();
         lastSnapshotGeneration = m.generation();

@@ -15,9 +15,7 @@ import java.util.List;
  *     is gone from every target within this window (default 7 days)
  * @param journalLocalRetention how long shipped entries stay in the live database (default 1 h)
  * @param thinAfter snapshots older than this are thinned to the newest of each day (default 30 days)
- * @param blockSize the metadata database is sent in blocks of this size; unchanged ones are not sent again
  * @param spoolDir journal segments waiting to reach every target
- * @param workDir scratch space for the metadata database copy
  */
 public record BackupSettings(
         boolean enabled,
@@ -26,9 +24,7 @@ public record BackupSettings(
         Duration shredWindow,
         Duration journalLocalRetention,
         Duration thinAfter,
-        int blockSize,
         Path spoolDir,
-        Path workDir,
         List<TargetSettings> targets) {
 
     public TargetSettings target(String name) {

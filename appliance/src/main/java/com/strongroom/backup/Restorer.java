@@ -12,16 +12,15 @@ import com.strongroom.search.DatasetIndex;
 import com.strongroom.search.DatasetIndexes;
 import com.strongroom.search.EmbeddingSpec;
 import com.strongroom.store.ChangeJournal;
+import com.strongroom.store.H2Database;
 import com.strongroom.store.JournalEntry;
+import com.strongroom.store.JournalTrigger;
 import com.strongroom.store.MetadataStore;
 import com.strongroom.store.RowChange;
 import com.strongroom.store.RowChanges;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -166,18 +165,25 @@ public final class Restorer {
             LOG.info(() ->
                     "restore: snapshot " + snap.id() + " of " + snap.capturedAt() + " from target " + target.name());
 
-            long bytes = 0;
-            int objects = 0;
+            Counter counter = new Counter();
             Files.createDirectories(metadataFile.getParent());
-            Path dbFile = metadataFile.resolveSibling("metadata.mv.db");
-            try (OutputStream out = Files.newOutputStream(dbFile)) {
-                for (SnapshotManifest.Blob block : snap.metadataBlocks()) {
-                    bytes += copyVerified(target, block, out);
-                    objects++;
+            MetadataStore metadata = new MetadataStore(metadataFile);
+            // The rows go into the schema they were written under; reopening migrates the rest.
+            metadata.openAtSchemaVersion(restored.keys, snap.metadata().schemaVersion());
+            try {
+                for (SnapshotManifest.TablePages table : snap.metadata().tables()) {
+                    load(target, crypto, metadata.db(), table, counter);
                 }
+                new ChangeJournal(metadata::db)
+                        .restoreState(
+                                new ChangeJournal.State(
+                                        snap.generation(),
+                                        snap.nextSegment(),
+                                        snap.metadata().prunedUpto()),
+                                snap.metadata().nextSequence());
+            } finally {
+                metadata.beforeSeal(restored.keys, "snapshot loaded");
             }
-            Files.writeString(
-                    metadataFile.resolveSibling("metadata.key-version"), Integer.toString(snap.metadataKeyVersion()));
             for (SnapshotManifest.IndexFiles index : snap.indexes()) {
                 Path dir = indexRoot.resolve(index.datasetId());
                 Files.createDirectories(dir);
@@ -186,16 +192,20 @@ public final class Restorer {
                         throw new CorruptBackupException(name, "names an index file '" + file.name() + "'");
                     }
                     try (OutputStream out = Files.newOutputStream(dir.resolve(file.name()))) {
-                        bytes += copyVerified(target, file, out);
+                        counter.bytes += copyVerified(target, file, out);
                     }
-                    objects++;
+                    counter.objects++;
                 }
             }
-            byte[] audit = readVerified(target, snap.audit());
-            objects++;
-            importAudit(restored, crypto.open(SnapshotWriter.AUDIT_LABEL, "audit:" + snap.id(), audit));
+            for (SnapshotManifest.TablePages table : snap.audit()) {
+                if (!table.table().equals("audit_log") && !table.table().equals("audit_head")) {
+                    throw new CorruptBackupException(name, "lists a table " + table.table() + " as audit log");
+                }
+                load(target, crypto, restored.keyringDb, table, counter);
+            }
+            long bytes = counter.bytes;
+            int objects = counter.objects;
 
-            MetadataStore metadata = new MetadataStore(metadataFile);
             metadata.afterUnseal(restored.keys);
             DatasetIndexes indexes = new DatasetIndexes(
                     new DatasetIndexes.Settings(indexRoot, 16 << 20, 64 << 20, 16 << 10, Duration.ofMinutes(10)),
@@ -255,8 +265,9 @@ public final class Restorer {
     private record Replay(int segments, int entries, Instant lastAt, String gap) {}
 
     /**
-     * Replays what the snapshot does not hold. A row change is in the restored database exactly
-     * when its sequence number is in the restored journal table or at or below its pruned mark;
+     * Replays what the snapshot does not hold. A row change is in the restored database when the
+     * journal held it as the export began (present, or at or below the pruned mark); one made
+     * while the export ran may be in it too, and applying it again in order ends in the same state;
      * an index change is in a dataset's index when it is at or below the position its commit
      * recorded. Everything else, in sequence order and up to {@code until}, is applied; changes to
      * one row or document are numbered in commit order, so replaying them in order gives the state
@@ -272,7 +283,6 @@ public final class Restorer {
             Instant until)
             throws IOException, SQLException, CorruptBackupException {
         ChangeJournal.State state = journal.state();
-        Set<Long> present = journal.presentSeqs();
         Map<String, Long> indexPositions = new HashMap<>();
         for (SnapshotManifest.IndexFiles i : snap.indexes()) {
             indexPositions.put(i.datasetId(), i.journalPosition());
@@ -289,7 +299,9 @@ public final class Restorer {
         String gap = null;
         long expect = state.nextSegment();
         Map<String, DatasetIndex> touched = new HashMap<>();
-        try (Connection c = metadata.db().connection()) {
+        long maxSeq = 0;
+        try (Connection c = metadata.db().connection();
+                JournalTrigger.Suspension quiet = JournalTrigger.suspendOnThisThread()) {
             for (long n : numbers) {
                 if (n < expect) {
                     continue;
@@ -313,7 +325,8 @@ public final class Restorer {
                     if (!applied.add(e.seq())) {
                         continue;
                     }
-                    if (apply(e, c, state, present, indexPositions, indexes, restored, touched)) {
+                    maxSeq = Math.max(maxSeq, e.seq());
+                    if (apply(e, c, snap, indexPositions, indexes, restored, touched)) {
                         replayed++;
                         lastAt = lastAt == null || e.at().isAfter(lastAt) ? e.at() : lastAt;
                     }
@@ -326,6 +339,7 @@ public final class Restorer {
         for (DatasetIndex index : touched.values()) {
             index.commit();
         }
+        journal.advanceSequencePast(maxSeq); // the new history numbers above everything replayed
         return new Replay(segments, replayed, lastAt, gap);
     }
 
@@ -333,15 +347,14 @@ public final class Restorer {
     private static boolean apply(
             JournalEntry e,
             Connection c,
-            ChangeJournal.State state,
-            Set<Long> present,
+            SnapshotManifest snap,
             Map<String, Long> indexPositions,
             DatasetIndexes indexes,
             RestoredKeys restored,
             Map<String, DatasetIndex> touched)
             throws IOException, SQLException, CorruptBackupException {
         if (e.kind().equals(JournalEntry.ROW)) {
-            if (e.seq() <= state.prunedUpto() || present.contains(e.seq())) {
+            if (snap.holds(e.seq())) {
                 return false;
             }
             RowChanges.apply(c, RowChange.decode(e.payload()));
@@ -483,22 +496,62 @@ public final class Restorer {
         return ids;
     }
 
-    private static void importAudit(RestoredKeys restored, byte[] export) throws IOException, SQLException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(export));
-        if (!"SRA1".equals(new String(in.readNBytes(4), StandardCharsets.US_ASCII))) {
-            throw new IOException("the audit export has an unknown format");
-        }
-        int n = in.readInt();
-        try (Connection c = restored.keyringDb.connection()) {
-            c.setAutoCommit(false);
-            for (int i = 0; i < n; i++) {
-                RowChange row = RowChange.decode(in.readNBytes(in.readInt()));
-                if (!row.table().equals("audit_log") && !row.table().equals("audit_head")) {
-                    throw new IOException("the audit export holds a row of " + row.table());
+    /** Objects and bytes a restore has read and checked. */
+    private static final class Counter {
+        int objects;
+        long bytes;
+    }
+
+    /**
+     * Loads one table's pages: each is checked against its SHA-256, opened under the backup key
+     * (bound to its fingerprint) and its rows merged in, with their large values fetched and checked.
+     * Without referential checks while loading (tables arrive in any order) and without journaling
+     * (this history is in the backup already).
+     */
+    private static void load(
+            BackupTarget target, BackupCrypto crypto, H2Database db, SnapshotManifest.TablePages table, Counter counter)
+            throws IOException, SQLException, CorruptBackupException {
+        try (Connection c = db.connection();
+                java.sql.Statement s = c.createStatement();
+                JournalTrigger.Suspension quiet = JournalTrigger.suspendOnThisThread()) {
+            s.execute("SET REFERENTIAL_INTEGRITY FALSE");
+            try {
+                c.setAutoCommit(false);
+                for (SnapshotManifest.Page p : table.pages()) {
+                    TablePage page = openPage(target, crypto, p);
+                    counter.objects++;
+                    counter.bytes += p.blob().size();
+                    if (!page.table().equals(table.table())) {
+                        throw new CorruptBackupException(
+                                ObjectNames.object(p.blob().sha256()),
+                                "holds rows of " + page.table() + ", not of " + table.table());
+                    }
+                    TableImport.load(c, page, (t, ref) -> {
+                        byte[] value =
+                                readVerified(target, new SnapshotManifest.Blob(t + " value", ref.size(), ref.sha256()));
+                        counter.objects++;
+                        counter.bytes += value.length;
+                        return value;
+                    });
+                    c.commit();
                 }
-                RowChanges.apply(c, row);
+            } finally {
+                c.setAutoCommit(true);
+                s.execute("SET REFERENTIAL_INTEGRITY TRUE");
             }
-            c.commit();
+        }
+    }
+
+    static TablePage openPage(BackupTarget target, BackupCrypto crypto, SnapshotManifest.Page p)
+            throws IOException, CorruptBackupException {
+        String key = ObjectNames.object(p.blob().sha256());
+        byte[] plain =
+                crypto.open(SnapshotWriter.PAGE_LABEL, "page:" + p.fingerprint(), readVerified(target, p.blob()));
+        try {
+            return TablePage.decode(plain);
+        } catch (IOException e) {
+            throw new CorruptBackupException(
+                    key, "(" + p.blob().name() + ") is not a readable page: " + e.getMessage());
         }
     }
 

@@ -12,10 +12,12 @@ import java.util.List;
 
 /**
  * Everything one snapshot consists of, each object with its SHA-256: the metadata database as
- * blocks of its encrypted file, each dataset's index files exactly as they lie on disk (already
- * ciphertext under the dataset's key) with the journal position their commit holds, and the audit
- * log export. {@code previous} is the SHA-256 of the target's previous manifest: the chain that
- * {@code backup verify} walks. Authenticated as a whole ({@link BackupCrypto#withMac}).
+ * sealed pages of rows per table plus the large values those rows name (documents' originals,
+ * already ciphertext under their dataset's key), where the change journal stood when the export
+ * began, each dataset's index files exactly as they lie on disk (ciphertext under the dataset's
+ * key) with the journal position their commit holds, and the audit log as sealed pages.
+ * {@code previous} is the SHA-256 of the target's previous manifest: the chain that {@code backup
+ * verify} walks. Authenticated as a whole ({@link BackupCrypto#withMac}).
  */
 record SnapshotManifest(
         String id,
@@ -24,37 +26,66 @@ record SnapshotManifest(
         String previous,
         String generation,
         long nextSegment,
-        int metadataKeyVersion,
-        List<Blob> metadataBlocks,
+        Metadata metadata,
         List<IndexFiles> indexes,
-        Blob audit,
+        List<TablePages> audit,
         long bytesUploaded) {
 
+    static final int FORMAT = 2;
+
     record Blob(String name, long size, String sha256) {}
+
+    /** A sealed {@link TablePage}: fingerprint = keyed hash of its plaintext, so an unchanged page is reused. */
+    record Page(Blob blob, String fingerprint, int rows) {}
+
+    record TablePages(String table, List<Page> pages) {}
+
+    /**
+     * The metadata database: the schema version its rows were written under, the journal as it
+     * stood when the export began ({@code prunedUpto} and the entries {@code present}, as ranges
+     * [first, last]) and the number the journal's sequence had reached when it ended.
+     */
+    record Metadata(
+            String schemaVersion,
+            long prunedUpto,
+            List<long[]> present,
+            long nextSequence,
+            List<TablePages> tables,
+            List<Blob> largeValues) {}
 
     record IndexFiles(String datasetId, long journalPosition, List<Blob> files) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     long totalBytes() {
-        long total = audit.size();
-        for (Blob b : metadataBlocks) {
+        long total = 0;
+        for (Blob b : allObjects()) {
             total += b.size();
-        }
-        for (IndexFiles i : indexes) {
-            for (Blob b : i.files()) {
-                total += b.size();
-            }
         }
         return total;
     }
 
+    /** Sealed pages, which verify opens as well as hashes. */
+    List<Page> sealedPages() {
+        List<Page> all = new ArrayList<>();
+        for (TablePages t : metadata.tables()) {
+            all.addAll(t.pages());
+        }
+        for (TablePages t : audit) {
+            all.addAll(t.pages());
+        }
+        return all;
+    }
+
     List<Blob> allObjects() {
-        List<Blob> all = new ArrayList<>(metadataBlocks);
+        List<Blob> all = new ArrayList<>();
+        for (Page p : sealedPages()) {
+            all.add(p.blob());
+        }
+        all.addAll(metadata.largeValues());
         for (IndexFiles i : indexes) {
             all.addAll(i.files());
         }
-        all.add(audit);
         return all;
     }
 
@@ -66,8 +97,7 @@ record SnapshotManifest(
                 previousSha,
                 generation,
                 nextSegment,
-                metadataKeyVersion,
-                metadataBlocks,
+                metadata,
                 indexes,
                 audit,
                 bytesUploaded);
@@ -75,39 +105,70 @@ record SnapshotManifest(
 
     byte[] toJson() {
         ObjectNode root = JSON.createObjectNode()
-                .put("format", 1)
+                .put("format", FORMAT)
                 .put("id", id)
                 .put("started_at", startedAt.toString())
                 .put("captured_at", capturedAt.toString())
                 .put("previous", previous)
                 .put("journal_generation", generation)
                 .put("journal_next_segment", nextSegment)
-                .put("metadata_key_version", metadataKeyVersion)
                 .put("bytes_uploaded", bytesUploaded);
-        blobs(root.putArray("metadata_blocks"), metadataBlocks);
+        ObjectNode m = root.putObject("metadata")
+                .put("schema_version", metadata.schemaVersion())
+                .put("journal_pruned_upto", metadata.prunedUpto())
+                .put("journal_next_sequence", metadata.nextSequence());
+        ArrayNode present = m.putArray("journal_present");
+        for (long[] r : metadata.present()) {
+            present.addArray().add(r[0]).add(r[1]);
+        }
+        tables(m.putArray("tables"), metadata.tables());
+        blobs(m.putArray("large_values"), metadata.largeValues());
         ArrayNode idx = root.putArray("indexes");
         for (IndexFiles i : indexes) {
             ObjectNode o =
                     idx.addObject().put("dataset_id", i.datasetId()).put("journal_position", i.journalPosition());
             blobs(o.putArray("files"), i.files());
         }
-        ObjectNode a = root.putObject("audit");
-        a.put("name", audit.name()).put("size", audit.size()).put("sha256", audit.sha256());
+        tables(root.putArray("audit"), audit);
         return root.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void tables(ArrayNode array, List<TablePages> tables) {
+        for (TablePages t : tables) {
+            ArrayNode pages = array.addObject().put("table", t.table()).putArray("pages");
+            for (Page p : t.pages()) {
+                blob(pages.addObject(), p.blob())
+                        .put("fingerprint", p.fingerprint())
+                        .put("rows", p.rows());
+            }
+        }
     }
 
     private static void blobs(ArrayNode array, List<Blob> blobs) {
         for (Blob b : blobs) {
-            array.addObject().put("name", b.name()).put("size", b.size()).put("sha256", b.sha256());
+            blob(array.addObject(), b);
         }
     }
 
+    private static ObjectNode blob(ObjectNode o, Blob b) {
+        return o.put("name", b.name()).put("size", b.size()).put("sha256", b.sha256());
+    }
+
     static SnapshotManifest fromJson(String name, byte[] json) throws CorruptBackupException {
+        JsonNode root;
         try {
-            JsonNode root = JSON.readTree(json);
-            if (root.path("format").asInt() != 1) {
-                throw new CorruptBackupException(name, "has an unknown format");
-            }
+            root = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new CorruptBackupException(name, "is not a readable snapshot manifest");
+        }
+        int format = root.path("format").asInt();
+        if (format != FORMAT) {
+            throw new CorruptBackupException(
+                    name,
+                    "has manifest format " + format + "; this version reads format " + FORMAT
+                            + (format == 1 ? " (format 1 was written by a development build before 0.1)" : ""));
+        }
+        try {
             List<IndexFiles> indexes = new ArrayList<>();
             for (JsonNode i : root.path("indexes")) {
                 indexes.add(new IndexFiles(
@@ -115,7 +176,21 @@ record SnapshotManifest(
                         i.path("journal_position").asLong(),
                         blobs(i.path("files"))));
             }
-            JsonNode a = root.path("audit");
+            JsonNode m = root.path("metadata");
+            List<long[]> present = new ArrayList<>();
+            for (JsonNode r : m.path("journal_present")) {
+                present.add(new long[] {r.path(0).asLong(), r.path(1).asLong()});
+            }
+            Metadata metadata = new Metadata(
+                    m.path("schema_version").asText(),
+                    m.path("journal_pruned_upto").asLong(),
+                    present,
+                    m.path("journal_next_sequence").asLong(),
+                    tables(m.path("tables")),
+                    blobs(m.path("large_values")));
+            if (!metadata.schemaVersion().matches("[0-9][0-9.]{0,20}")) {
+                throw new IllegalArgumentException("schema version");
+            }
             return new SnapshotManifest(
                     root.path("id").asText(),
                     Instant.parse(root.path("started_at").asText()),
@@ -125,27 +200,80 @@ record SnapshotManifest(
                             : root.path("previous").asText(null),
                     root.path("journal_generation").asText(),
                     root.path("journal_next_segment").asLong(),
-                    root.path("metadata_key_version").asInt(),
-                    blobs(root.path("metadata_blocks")),
+                    metadata,
                     indexes,
-                    new Blob(
-                            a.path("name").asText(),
-                            a.path("size").asLong(),
-                            a.path("sha256").asText()),
+                    tables(root.path("audit")),
                     root.path("bytes_uploaded").asLong());
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             throw new CorruptBackupException(name, "is not a readable snapshot manifest");
         }
+    }
+
+    private static List<TablePages> tables(JsonNode array) {
+        List<TablePages> out = new ArrayList<>();
+        for (JsonNode t : array) {
+            String table = t.path("table").asText();
+            if (!table.matches("[a-z_][a-z0-9_]{0,62}")) {
+                throw new IllegalArgumentException("table name");
+            }
+            List<Page> pages = new ArrayList<>();
+            for (JsonNode p : t.path("pages")) {
+                pages.add(new Page(
+                        blob(p), p.path("fingerprint").asText(), p.path("rows").asInt()));
+            }
+            out.add(new TablePages(table, pages));
+        }
+        return out;
     }
 
     private static List<Blob> blobs(JsonNode array) {
         List<Blob> out = new ArrayList<>();
         for (JsonNode b : array) {
-            out.add(new Blob(
-                    b.path("name").asText(),
-                    b.path("size").asLong(),
-                    b.path("sha256").asText()));
+            out.add(blob(b));
         }
         return out;
+    }
+
+    private static Blob blob(JsonNode b) {
+        String sha = b.path("sha256").asText();
+        if (!sha.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("sha256");
+        }
+        return new Blob(b.path("name").asText(), b.path("size").asLong(), sha);
+    }
+
+    /** Sorted sequence numbers as ranges [first, last]. */
+    static List<long[]> ranges(long[] sorted) {
+        List<long[]> out = new ArrayList<>();
+        for (long s : sorted) {
+            long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && s == last[1] + 1) {
+                last[1] = s;
+            } else if (last == null || s > last[1]) {
+                out.add(new long[] {s, s});
+            }
+        }
+        return out;
+    }
+
+    /** Whether the export held the journal entry {@code seq} already. */
+    boolean holds(long seq) {
+        if (seq <= metadata.prunedUpto()) {
+            return true;
+        }
+        List<long[]> r = metadata.present();
+        int lo = 0;
+        int hi = r.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (seq < r.get(mid)[0]) {
+                hi = mid - 1;
+            } else if (seq > r.get(mid)[1]) {
+                lo = mid + 1;
+            } else {
+                return true;
+            }
+        }
+        return false;
     }
 }

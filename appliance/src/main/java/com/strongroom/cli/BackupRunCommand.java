@@ -55,7 +55,6 @@ final class BackupRunCommand implements Callable<Integer> {
                     c.backup(),
                     s.keys,
                     metadata,
-                    c.metadataFile(),
                     journal,
                     indexes,
                     s.keyringDb,

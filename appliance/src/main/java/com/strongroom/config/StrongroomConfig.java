@@ -305,7 +305,6 @@ public record StrongroomConfig(
             }
         }
         Duration window = r.duration("backup.shred-window", Duration.ZERO, Duration.ofDays(365));
-        long block = r.bytes("backup.block-size", 64 << 10, 256L << 20);
         return new com.strongroom.backup.BackupSettings(
                 r.bool("backup.enabled", true),
                 r.duration("backup.snapshot-interval", Duration.ofSeconds(1), Duration.ofDays(30)),
@@ -313,9 +312,7 @@ public record StrongroomConfig(
                 window,
                 r.duration("backup.journal-local-retention", Duration.ZERO, Duration.ofDays(30)),
                 r.duration("backup.thin-after", Duration.ofHours(1), Duration.ofDays(3650)),
-                (int) block,
                 home.resolve("backup").resolve("spool"),
-                home.resolve("backup").resolve("work"),
                 List.copyOf(targets));
     }
 
@@ -450,9 +447,7 @@ public record StrongroomConfig(
                 backup.shredWindow(),
                 backup.journalLocalRetention(),
                 backup.thinAfter(),
-                backup.blockSize(),
                 otherHome.resolve("backup").resolve("spool"),
-                otherHome.resolve("backup").resolve("work"),
                 List.of());
         return new StrongroomConfig(
                 otherHome, s, hsm, crypto, i, embedding, chunking, documents, webhooks, retention, oauth, sso, b);

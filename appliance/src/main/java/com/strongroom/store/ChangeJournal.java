@@ -249,6 +249,83 @@ public final class ChangeJournal {
         return generation;
     }
 
+    /**
+     * Where the journal stands, read in one statement so that the state and the entries present
+     * agree: what a snapshot starts from. Every change not in {@code present} and above
+     * {@code state.prunedUpto} is replayed on top of it.
+     */
+    public record Cut(State state, long[] present) {}
+
+    public Cut cut() throws SQLException {
+        List<Long> seqs = new ArrayList<>();
+        State state = null;
+        try (Connection c = db.get().connection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT s.generation, s.next_segment, s.pruned_upto, j.seq"
+                        + " FROM journal_state s LEFT JOIN journal j ON TRUE WHERE s.id = 1 ORDER BY j.seq")) {
+            while (rs.next()) {
+                if (state == null) {
+                    state = new State(rs.getString(1), rs.getLong(2), rs.getLong(3));
+                }
+                long seq = rs.getLong(4);
+                if (!rs.wasNull()) {
+                    seqs.add(seq);
+                }
+            }
+        }
+        if (state == null) {
+            throw new SQLException("journal_state has no row");
+        }
+        return new Cut(state, seqs.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    /** The number the next journal entry will get. */
+    public long nextSequence() throws SQLException {
+        try (Connection c = db.get().connection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT BASE_VALUE FROM INFORMATION_SCHEMA.SEQUENCES WHERE SEQUENCE_NAME = 'JOURNAL_SEQ'")) {
+            if (!rs.next()) {
+                throw new SQLException("the sequence journal_seq does not exist");
+            }
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * For a database loaded from a snapshot: the journal state it was cut at, and a sequence that
+     * continues above every number the history used.
+     */
+    public void restoreState(State state, long nextSequence) throws SQLException {
+        try (Connection c = db.get().connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(
+                            "UPDATE journal_state SET generation = ?, next_segment = ?, pruned_upto = ? WHERE id = 1");
+                    Statement s = c.createStatement()) {
+                ps.setString(1, state.generation());
+                ps.setLong(2, state.nextSegment());
+                ps.setLong(3, state.prunedUpto());
+                ps.executeUpdate();
+                s.executeUpdate("DELETE FROM journal");
+                c.commit();
+                s.execute("ALTER SEQUENCE journal_seq RESTART WITH " + Math.max(1, nextSequence));
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** Makes the next journal entry number above {@code seq} (after a replay of entries up to it). */
+    public void advanceSequencePast(long seq) throws SQLException {
+        if (seq >= nextSequence()) {
+            try (Connection c = db.get().connection();
+                    Statement s = c.createStatement()) {
+                s.execute("ALTER SEQUENCE journal_seq RESTART WITH " + (seq + 1));
+            }
+        }
+    }
+
     /** Sequence numbers of the entries in the table: with {@code prunedUpto}, what this database holds. */
     public Set<Long> presentSeqs() throws SQLException {
         Set<Long> seqs = new HashSet<>();

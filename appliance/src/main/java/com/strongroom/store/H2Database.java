@@ -28,6 +28,16 @@ public final class H2Database implements AutoCloseable {
     /** @param filePassword null for an unencrypted file; else H2 CIPHER=AES with this file key */
     public static H2Database open(Path file, String migrations, boolean autoServer, char[] filePassword)
             throws SQLException {
+        return open(file, migrations, autoServer, filePassword, null);
+    }
+
+    /**
+     * @param schemaVersion migrate only up to this version (a snapshot's rows are loaded into the
+     *     schema they were written under, then migrated with the rest); null for the newest
+     */
+    public static H2Database open(
+            Path file, String migrations, boolean autoServer, char[] filePassword, String schemaVersion)
+            throws SQLException {
         try {
             Files.createDirectories(file.getParent());
         } catch (java.io.IOException e) {
@@ -58,16 +68,30 @@ public final class H2Database implements AutoCloseable {
         Connection keepAlive;
         try {
             keepAlive = ds.getConnection();
-            Flyway.configure()
-                    .dataSource(ds)
-                    .locations("classpath:" + migrations)
-                    .load()
-                    .migrate();
+            org.flywaydb.core.api.configuration.FluentConfiguration flyway =
+                    Flyway.configure().dataSource(ds).locations("classpath:" + migrations);
+            if (schemaVersion != null) {
+                flyway.target(schemaVersion);
+            }
+            flyway.load().migrate();
         } catch (SQLException | RuntimeException e) {
             Arrays.fill(password, '\0');
             throw e;
         }
         return new H2Database(ds, keepAlive, password);
+    }
+
+    /** The newest migration applied to this database, e.g. "6". */
+    public String schemaVersion() throws SQLException {
+        try (Connection c = connection();
+                java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery("SELECT \"version\" FROM \"flyway_schema_history\""
+                        + " WHERE \"success\" AND \"version\" IS NOT NULL ORDER BY \"installed_rank\" DESC LIMIT 1")) {
+            if (!rs.next()) {
+                throw new SQLException("the database has no applied migration");
+            }
+            return rs.getString(1);
+        }
     }
 
     public Connection connection() throws SQLException {

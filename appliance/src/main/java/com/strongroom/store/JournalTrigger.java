@@ -28,6 +28,25 @@ import org.h2.api.Trigger;
  * gives its final state.
  */
 public final class JournalTrigger implements Trigger {
+    /*
+     * Embedded H2 fires triggers on the thread that runs the statement. A restore loading a
+     * snapshot writes history the backup already holds; journaling it again would number it anew
+     * and confuse the replay that follows.
+     */
+    private static final ThreadLocal<Boolean> SUSPENDED = ThreadLocal.withInitial(() -> false);
+
+    /** Until closed, changes made on this thread are not journaled. */
+    public static Suspension suspendOnThisThread() {
+        SUSPENDED.set(true);
+        return () -> SUSPENDED.set(false);
+    }
+
+    /** Ends a {@link #suspendOnThisThread()}. */
+    public interface Suspension extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     private String table;
     private String[] columns;
     private boolean[] generated;
@@ -76,6 +95,9 @@ public final class JournalTrigger implements Trigger {
 
     @Override
     public void fire(Connection conn, Object[] oldRow, Object[] newRow) throws SQLException {
+        if (SUSPENDED.get()) {
+            return;
+        }
         RowChange change;
         if (oldRow == null) {
             change = new RowChange(RowChange.INSERT, table, key(newRow), values(null, newRow));

@@ -39,6 +39,18 @@ public final class MetadataStore implements SealListener {
 
     @Override
     public synchronized void afterUnseal(KeyManager keys) {
+        open(keys, null);
+    }
+
+    /**
+     * Opens the database migrated only up to {@code schemaVersion}: a restore loads a snapshot's
+     * rows into the schema they were written under, then reopens it with {@link #afterUnseal}.
+     */
+    public synchronized void openAtSchemaVersion(KeyManager keys, String schemaVersion) {
+        open(keys, schemaVersion);
+    }
+
+    private void open(KeyManager keys, String schemaVersion) {
         if (db != null) {
             return;
         }
@@ -49,7 +61,7 @@ public final class MetadataStore implements SealListener {
             char[] password = java.util.HexFormat.of().formatHex(fileKey).toCharArray();
             Arrays.fill(fileKey, (byte) 0);
             try {
-                db = H2Database.open(file, "db/metadata", false, password);
+                db = H2Database.open(file, "db/metadata", false, password, schemaVersion);
             } finally {
                 Arrays.fill(password, '\0');
             }

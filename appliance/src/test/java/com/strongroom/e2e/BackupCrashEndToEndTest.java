@@ -27,7 +27,7 @@ class BackupCrashEndToEndTest {
     @Test
     void killDuringSnapshotAndShipping_losesNoAcceptedDocument() throws Exception {
         Path backups = dir.resolve("backups");
-        String yaml = "backup:\n  journal-interval: 200ms\n  block-size: 64KiB\n  targets:\n    - name: local\n"
+        String yaml = "backup:\n  journal-interval: 200ms\n  targets:\n    - name: local\n"
                 + "      type: directory\n      path: " + backups + "\n";
         Files.createDirectories(dir.resolve("live"));
         try (LabAppliance lab = LabAppliance.start(dir.resolve("live"), yaml)) {
