@@ -30,7 +30,7 @@ class BackupCrashEndToEndTest {
         String yaml = "backup:\n  journal-interval: 200ms\n  targets:\n    - name: local\n"
                 + "      type: directory\n      path: " + backups + "\n";
         Files.createDirectories(dir.resolve("live"));
-        try (LabAppliance lab = LabAppliance.start(dir.resolve("live"), yaml)) {
+        try (LabAppliance lab = LabAppliance.startProcess(dir.resolve("live"), yaml)) {
             Https https = lab.https();
             String key = lab.ownerKey();
             String ds = BackupTesting.id(https.post("/v1/datasets", key, "{\"name\":\"Ledger\"}"));

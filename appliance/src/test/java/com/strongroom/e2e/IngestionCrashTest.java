@@ -45,7 +45,7 @@ class IngestionCrashTest {
 
     @Test
     void documentsAcceptedBeforeAKill_areAllProcessedOnceAfterTheRestart() throws Exception {
-        try (LabAppliance lab = LabAppliance.start(dir, "")) {
+        try (LabAppliance lab = LabAppliance.startProcess(dir, "")) {
             Https https = lab.https();
             String key = lab.ownerKey();
             String ds = JSON.readTree(https.post("/v1/datasets", key, "{\"name\":\"Reports\"}")

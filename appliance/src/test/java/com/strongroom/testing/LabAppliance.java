@@ -1,15 +1,19 @@
 package com.strongroom.testing;
 
+import com.strongroom.Appliance;
 import com.strongroom.OperatorStores;
 import com.strongroom.auth.ApiKeys;
 import com.strongroom.auth.Organizations;
 import com.strongroom.auth.Principal;
 import com.strongroom.auth.Role;
+import com.strongroom.cli.Cli;
 import com.strongroom.config.StrongroomConfig;
 import com.strongroom.keys.KeyManager;
 import com.strongroom.keys.Keyring;
 import com.strongroom.store.H2Database;
 import com.strongroom.store.MetadataStore;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +22,16 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import picocli.CommandLine;
 
 /**
- * A lab appliance in its own STRONGROOM_HOME and SoftHSM2 token, initialised with the CLI and
- * served by a child JVM, as an operator would run it. {@link #restart} and {@link #kill} act on
- * the server process by its PID.
+ * A lab appliance in its own STRONGROOM_HOME and SoftHSM2 token, initialised with the CLI (in this
+ * JVM, as picocli runs it for {@code java -jar}) and served by the real {@link Appliance}: the
+ * same configuration loading, keys, stores, routing and HTTPS listener as {@code serve}. By
+ * default it serves inside the test JVM, which saves a JVM start and warm-up per appliance; its
+ * log records are written to a file as {@code serve} prints them. {@link #startProcess} serves
+ * from a child JVM instead, for what only a real process shows: {@link #kill} (SIGKILL by PID)
+ * and {@link #pid}.
  */
 public final class LabAppliance implements AutoCloseable {
     public final Path home;
@@ -31,13 +40,22 @@ public final class LabAppliance implements AutoCloseable {
     public final int httpsPort;
     private final Path dir;
     private final String tokenLabel;
-    private ApplianceProcess serve;
+    private final boolean childProcess;
+    private Served serve;
     private Https https;
     private String ownerKey;
     private int starts;
 
-    private LabAppliance(Path dir, Path home, Path config, Map<String, String> env, int httpsPort, String tokenLabel) {
+    private LabAppliance(
+            Path dir,
+            Path home,
+            Path config,
+            Map<String, String> env,
+            int httpsPort,
+            String tokenLabel,
+            boolean childProcess) {
         this.dir = dir;
+        this.childProcess = childProcess;
         this.tokenLabel = tokenLabel;
         this.home = home;
         this.config = config;
@@ -45,17 +63,32 @@ public final class LabAppliance implements AutoCloseable {
         this.httpsPort = httpsPort;
     }
 
-    /** Creates the token and KEK with the CLI, then starts serving and waits until ready. */
+    /** Creates the token and KEK with the CLI, then starts serving in this JVM and waits until ready. */
     public static LabAppliance start(Path dir, String extraYaml) throws Exception {
         return startOnPort(dir, extraYaml, freePort());
     }
 
     /** As {@link #start}, on a chosen HTTPS port (for redirect URIs registered before the start). */
     public static LabAppliance startOnPort(Path dir, String extraYaml, int httpsPort) throws Exception {
+        return create(dir, extraYaml, httpsPort, false);
+    }
+
+    /** As {@link #start}, served by a child JVM: for tests that kill the process or read its threads. */
+    public static LabAppliance startProcess(Path dir, String extraYaml) throws Exception {
+        return create(dir, extraYaml, freePort(), true);
+    }
+
+    private static LabAppliance create(Path dir, String extraYaml, int httpsPort, boolean childProcess)
+            throws Exception {
         Path home = dir.resolve("home");
         String token = "lab-" + UUID.randomUUID().toString().substring(0, 8);
         Path config = dir.resolve("strongroom.yaml");
-        Files.writeString(config, "hsm:\n  token-label: " + token + "\n  probe-interval: 1s\n" + extraYaml);
+        // The home in the file too, so that the CLI run in this JVM (whose environment names no
+        // home) finds it; the environment below says the same for child JVMs.
+        Files.writeString(
+                config,
+                "strongroom:\n  home: " + home + "\nhsm:\n  token-label: " + token + "\n  probe-interval: 1s\n"
+                        + extraYaml);
         LabHsm.writeSecret(home.resolve("hsm/user.pin"), UUID.randomUUID().toString());
         Path soPin = LabHsm.writeSecret(dir.resolve("so.pin"), UUID.randomUUID().toString());
         Map<String, String> env = Map.of(
@@ -63,18 +96,26 @@ public final class LabAppliance implements AutoCloseable {
                 Integer.toString(httpsPort),
                 "STRONGROOM_HTTP_PORT",
                 Integer.toString(freePort()));
-        ApplianceProcess.Result r =
-                ApplianceProcess.run(home, config, env, "keys", "init-token", "--so-pin-file", soPin.toString());
-        if (r.exitCode() != 0) {
-            throw new AssertionError(r.output());
-        }
-        r = ApplianceProcess.run(home, config, env, "keys", "init", "--create-kek");
-        if (r.exitCode() != 0) {
-            throw new AssertionError(r.output());
-        }
-        LabAppliance lab = new LabAppliance(dir, home, config, env, httpsPort, token);
+        cliHere(config, "keys", "init-token", "--so-pin-file", soPin.toString());
+        cliHere(config, "keys", "init", "--create-kek");
+        LabAppliance lab = new LabAppliance(dir, home, config, env, httpsPort, token, childProcess);
         lab.serve();
         return lab;
+    }
+
+    /** A CLI command run by picocli in this JVM, as Main runs it. */
+    private static void cliHere(Path config, String... args) {
+        CommandLine cli = Cli.commandLine();
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(out));
+        String[] all = java.util.Arrays.copyOf(args, args.length + 2);
+        all[args.length] = "--config";
+        all[args.length + 1] = config.toString();
+        int exit = cli.execute(all);
+        if (exit != 0) {
+            throw new AssertionError(String.join(" ", args) + " exited " + exit + ": " + out);
+        }
     }
 
     private static int freePort() throws Exception {
@@ -85,17 +126,23 @@ public final class LabAppliance implements AutoCloseable {
 
     private void serve() throws Exception {
         Path log = dir.resolve("serve-" + (++starts) + ".log");
-        serve = ApplianceProcess.serve(home, config, env, log);
+        serve = childProcess
+                ? new ChildServer(ApplianceProcess.serve(home, config, env, log))
+                : InProcessServer.start(config, home, env, log);
         Path cert = home.resolve("tls/server.crt");
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (!Files.exists(cert)) {
             if (!serve.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("appliance did not start:\n" + serve.output());
+                throw new AssertionError("appliance did not start:\n" + Files.readString(log));
             }
             Thread.sleep(200);
         }
         https = new Https(cert, httpsPort);
         https.awaitStatus("/health/ready", null, 200, Duration.ofSeconds(90));
+        // The tests' "no secret in the log" checks mean something only if the log is really captured.
+        if (!Files.readString(log).contains("Strongroom is listening on")) {
+            throw new AssertionError("the appliance's log did not reach " + log);
+        }
         ownerKey = Files.readString(home.resolve("bootstrap/owner-api-key")).trim();
     }
 
@@ -165,21 +212,29 @@ public final class LabAppliance implements AutoCloseable {
     }
 
     public long pid() {
-        return serve.pid();
+        return child().pid();
     }
 
     /** SIGKILL: no shutdown hook, no final commit. */
     public void kill() throws Exception {
-        ProcessHandle.of(serve.pid()).ifPresent(ProcessHandle::destroyForcibly);
-        while (serve.isAlive()) {
+        ApplianceProcess p = child();
+        ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        while (p.isAlive()) {
             Thread.sleep(50);
         }
+    }
+
+    private ApplianceProcess child() {
+        if (!(serve instanceof ChildServer c)) {
+            throw new IllegalStateException("this appliance serves inside the test JVM: start it with startProcess");
+        }
+        return c.process();
     }
 
     /** Starts serving again on the same home, ports and token. */
     public void restart() throws Exception {
         if (serve.isAlive()) {
-            serve.stop(Duration.ofSeconds(30));
+            serve.stop();
         }
         serve();
     }
@@ -215,7 +270,7 @@ public final class LabAppliance implements AutoCloseable {
     }
 
     private String offline(OfflineWork work) throws Exception {
-        serve.stop(Duration.ofSeconds(30));
+        serve.stop();
         Map<String, String> fullEnv = new HashMap<>(env);
         fullEnv.put("STRONGROOM_HOME", home.toString());
         StrongroomConfig cfg = StrongroomConfig.load(config, fullEnv);
@@ -235,8 +290,70 @@ public final class LabAppliance implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (serve != null) {
-            serve.close();
+        if (serve != null && serve.isAlive()) {
+            serve.stop();
+        }
+    }
+
+    /** What serves the home: a child JVM or an {@link Appliance} in this one. */
+    private interface Served {
+        boolean isAlive();
+
+        void stop() throws Exception;
+    }
+
+    private record ChildServer(ApplianceProcess process) implements Served {
+        @Override
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+
+        @Override
+        public void stop() throws Exception {
+            process.stop(Duration.ofSeconds(30));
+        }
+    }
+
+    /** {@code serve} without the JVM around it: the configuration loaded as ConfigOption loads it. */
+    private static final class InProcessServer implements Served {
+        private final CapturedLog log;
+        private Appliance appliance;
+
+        private InProcessServer(CapturedLog log) {
+            this.log = log;
+        }
+
+        static InProcessServer start(Path config, Path home, Map<String, String> env, Path logFile) throws Exception {
+            Map<String, String> all = new HashMap<>(System.getenv());
+            all.putAll(env);
+            all.put("STRONGROOM_HOME", home.toString());
+            InProcessServer s = new InProcessServer(CapturedLog.to(logFile));
+            try {
+                s.appliance = Appliance.start(StrongroomConfig.load(config, all));
+            } catch (Exception | Error e) {
+                java.util.logging.Logger.getLogger(LabAppliance.class.getName())
+                        .log(java.util.logging.Level.SEVERE, "serve failed", e);
+                s.log.close();
+                return s;
+            }
+            return s;
+        }
+
+        @Override
+        public boolean isAlive() {
+            return appliance != null;
+        }
+
+        @Override
+        public void stop() {
+            try {
+                if (appliance != null) {
+                    appliance.close();
+                }
+            } finally {
+                appliance = null;
+                log.close();
+            }
         }
     }
 }
