@@ -7,7 +7,8 @@
 #  1. ansible-lint (production profile) and ansible-playbook --syntax-check on site.yml, backup.yml,
 #     restore.yml and dr-drill.yml;
 #  2. a Debian bookworm root made by debootstrap (minbase, cached as a tarball under
-#     installer/target/ansible-test/cache, so a rerun unpacks it in seconds);
+#     installer/target/ansible-test/cache, so a rerun unpacks it in seconds; `converge.sh
+#     --prepare-root` makes only that tarball, which installer/test.sh does in the background);
 #  3. site.yml converged against that root over the community.general.chroot connection: lab HSM
 #     (SoftHSM2 token made by `keys init-token`, KEK by `keys init --create-kek`), a supplied TLS
 #     certificate, firewall rules written and checked with `nft -c` but not applied, no systemd;
@@ -37,7 +38,13 @@
 # /proc and /dev are mounted in the root for the run and always unmounted (trap); the run directory
 # is removed afterwards, or kept (unmounted) for inspection after a failure.
 set -euo pipefail
-BUNDLE="$(readlink -f "${1:?usage: converge.sh BUNDLE.tar.gz}")"
+PREPARE_ROOT=0
+if [ "${1:-}" = "--prepare-root" ]; then
+  PREPARE_ROOT=1
+  BUNDLE=""
+else
+  BUNDLE="$(readlink -f "${1:?usage: converge.sh BUNDLE.tar.gz | converge.sh --prepare-root}")"
+fi
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ANSIBLE_DIR="$(cd "$HERE/.." && pwd)"
 REPO="$(cd "$ANSIBLE_DIR/.." && pwd)"
@@ -61,10 +68,40 @@ ok() { PASSED=$((PASSED + 1)); say "ok: $*"; }
 fail() { say "FAILED: $*"; say "1 failed"; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || fail "needs root (debootstrap, chroot, mount); skip it with -Dansible.test.skip"
-[ -f "$BUNDLE" ] && [ -f "$BUNDLE.sha256" ] || fail "no bundle with .sha256 at $1 (mvn -B -DskipTests package)"
 # shellcheck source=installer/lib.sh
 . "$REPO/installer/lib.sh"
 strongroom_apt ansible ansible-lint debootstrap openssl curl
+
+# The Debian root every converge starts from, made once by debootstrap and kept as a tarball. Under
+# a lock: installer/test.sh makes it in the background (--prepare-root) while the appliance builds
+# and its tests run, and a converge that gets here first waits for it instead of downloading twice.
+BASE="$CACHE/bookworm-minbase.tar.gz"
+base_root() {
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.lock"
+  flock 9
+  if [ ! -f "$BASE" ] || [ "$(cat "$BASE.include" 2>/dev/null)" != "$INCLUDE" ]; then
+    say "debootstrap --variant=minbase --include=$INCLUDE bookworm (once; cached in $BASE)"
+    local tmp
+    tmp="$(mktemp -d "$CACHE/.debootstrap.XXXXXX")"
+    debootstrap --variant=minbase --include="$INCLUDE" bookworm "$tmp/root" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 ||
+      { tail -20 "$CACHE/debootstrap.log" >&2; rm -rf "$tmp"; flock -u 9; fail "debootstrap"; }
+    rm -f "$tmp/root/var/cache/apt/archives/"*.deb
+    tar --numeric-owner -C "$tmp/root" -czf "$BASE.tmp" .
+    rm -rf "$tmp"
+    mv "$BASE.tmp" "$BASE"
+    echo "$INCLUDE" >"$BASE.include"
+  fi
+  flock -u 9
+  exec 9>&-
+}
+if [ "$PREPARE_ROOT" -eq 1 ]; then
+  t0=$(date +%s)
+  base_root
+  say "ok: $BASE ready ($(($(date +%s) - t0))s)"
+  exit 0
+fi
+[ -f "$BUNDLE" ] && [ -f "$BUNDLE.sha256" ] || fail "no bundle with .sha256 at $1 (mvn -B -DskipTests package)"
 
 # Unmounts everything below the run directory, deepest first; refuses to go on while anything stays
 # mounted (a later rm -rf would otherwise reach the host's /dev).
@@ -149,18 +186,7 @@ ok "ansible-playbook --syntax-check $PLAYBOOKS"
 # ---------------------------------------------------------------------------------------------
 say "2. Debian bookworm root"
 t0=$(date +%s)
-BASE="$CACHE/bookworm-minbase.tar.gz"
-if [ ! -f "$BASE" ] || [ "$(cat "$BASE.include" 2>/dev/null)" != "$INCLUDE" ]; then
-  say "debootstrap --variant=minbase --include=$INCLUDE bookworm (once; cached in $BASE)"
-  tmp="$(mktemp -d "$CACHE/.debootstrap.XXXXXX")"
-  debootstrap --variant=minbase --include="$INCLUDE" bookworm "$tmp/root" "$MIRROR" >"$RUN/debootstrap.log" 2>&1 ||
-    { tail -20 "$RUN/debootstrap.log" >&2; rm -rf "$tmp"; fail "debootstrap"; }
-  rm -f "$tmp/root/var/cache/apt/archives/"*.deb
-  tar --numeric-owner -C "$tmp/root" -czf "$BASE.tmp" .
-  rm -rf "$tmp"
-  mv "$BASE.tmp" "$BASE"
-  echo "$INCLUDE" >"$BASE.include"
-fi
+base_root
 # A root from the cached tarball, with /proc and /dev mounted.
 make_root() {
   local dir="$1"
