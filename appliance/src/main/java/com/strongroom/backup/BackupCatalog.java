@@ -16,6 +16,11 @@ final class BackupCatalog {
         this.crypto = crypto;
     }
 
+    /** What the pages of this target's snapshots name, read as they are asked for. */
+    PageReferences pageReferences() {
+        return new PageReferences(target, crypto);
+    }
+
     BackupTarget target() {
         return target;
     }

@@ -47,6 +47,7 @@ final class BackupVerifier {
         BackupTarget target = catalog.target();
         List<String> problems = new ArrayList<>();
         Set<String> checked = new HashSet<>();
+        PageReferences pages = new PageReferences(target, crypto);
         long bytes = 0;
         int objects = 0;
         String previousSha = null;
@@ -77,12 +78,25 @@ final class BackupVerifier {
                 if (!checked.add(p.blob().sha256())) {
                     continue;
                 }
+                List<SnapshotManifest.Blob> values;
                 try {
-                    Restorer.openPage(target, crypto, p); // hashed, then authenticated under the backup key
+                    values = pages.of(p); // hashed, then authenticated under the backup key
                     bytes += p.blob().size();
                     objects++;
                 } catch (CorruptBackupException e) {
                     problems.add(e.getMessage() + " (named by " + name + ")");
+                    continue;
+                }
+                for (SnapshotManifest.Blob v : values) {
+                    if (!checked.add(v.sha256())) {
+                        continue;
+                    }
+                    try {
+                        bytes += Restorer.copyVerified(target, v, OutputStream.nullOutputStream());
+                        objects++;
+                    } catch (CorruptBackupException e) {
+                        problems.add(e.getMessage() + " (named by a page of " + name + ")");
+                    }
                 }
             }
             for (SnapshotManifest.Blob b : m.allObjects()) {

@@ -12,8 +12,9 @@ import java.util.List;
 
 /**
  * Everything one snapshot consists of, each object with its SHA-256: the metadata database as
- * sealed pages of rows per table plus the large values those rows name (documents' originals,
- * already ciphertext under their dataset's key), where the change journal stood when the export
+ * sealed pages of rows per table (the large values those rows name, documents' originals already
+ * ciphertext under their dataset's key, are listed inside the pages, not here, so that a manifest
+ * stays small however many documents there are; {@link PageReferences} reads them), where the change journal stood when the export
  * began, each dataset's index files exactly as they lie on disk (ciphertext under the dataset's
  * key) with the journal position their commit holds, and the audit log as sealed pages.
  * {@code previous} is the SHA-256 of the target's previous manifest: the chain that {@code backup
@@ -46,12 +47,7 @@ record SnapshotManifest(
      * [first, last]) and the number the journal's sequence had reached when it ended.
      */
     record Metadata(
-            String schemaVersion,
-            long prunedUpto,
-            List<long[]> present,
-            long nextSequence,
-            List<TablePages> tables,
-            List<Blob> largeValues) {}
+            String schemaVersion, long prunedUpto, List<long[]> present, long nextSequence, List<TablePages> tables) {}
 
     record IndexFiles(String datasetId, long journalPosition, List<Blob> files) {}
 
@@ -77,12 +73,12 @@ record SnapshotManifest(
         return all;
     }
 
+    /** The objects the manifest names; the large values its pages name come on top ({@link PageReferences}). */
     List<Blob> allObjects() {
         List<Blob> all = new ArrayList<>();
         for (Page p : sealedPages()) {
             all.add(p.blob());
         }
-        all.addAll(metadata.largeValues());
         for (IndexFiles i : indexes) {
             all.addAll(i.files());
         }
@@ -122,7 +118,6 @@ record SnapshotManifest(
             present.addArray().add(r[0]).add(r[1]);
         }
         tables(m.putArray("tables"), metadata.tables());
-        blobs(m.putArray("large_values"), metadata.largeValues());
         ArrayNode idx = root.putArray("indexes");
         for (IndexFiles i : indexes) {
             ObjectNode o =
@@ -186,8 +181,7 @@ record SnapshotManifest(
                     m.path("journal_pruned_upto").asLong(),
                     present,
                     m.path("journal_next_sequence").asLong(),
-                    tables(m.path("tables")),
-                    blobs(m.path("large_values")));
+                    tables(m.path("tables")));
             if (!metadata.schemaVersion().matches("[0-9][0-9.]{0,20}")) {
                 throw new IllegalArgumentException("schema version");
             }

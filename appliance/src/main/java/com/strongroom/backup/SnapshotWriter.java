@@ -159,7 +159,9 @@ final class SnapshotWriter {
                         .orElse(null);
             }
             SnapshotManifest m = manifest.withPrevious(previousSha);
-            t.put(name, crypto.withMac(name, m.toJson()));
+            byte[] stored = crypto.withMac(name, m.toJson());
+            t.put(name, stored);
+            uploaded.merge(t.name(), (long) stored.length, Long::sum); // what the target received, manifest included
         }
         LOG.info(() -> "backup: snapshot " + id + " written: "
                 + manifest.allObjects().size() + " objects, " + manifest.totalBytes() + " bytes, uploaded " + uploaded);
@@ -186,8 +188,7 @@ final class SnapshotWriter {
                 cut.state().prunedUpto(),
                 SnapshotManifest.ranges(cut.present()),
                 journal.nextSequence(),
-                tables,
-                up.largeValues());
+                tables);
     }
 
     private static List<String> tables(Connection c) throws SQLException {
@@ -274,7 +275,7 @@ final class SnapshotWriter {
         private final Map<String, Long> uploaded;
         private final Map<String, SnapshotManifest.Page> previous;
         private final Map<String, SnapshotManifest.Page> written;
-        private final Map<String, SnapshotManifest.Blob> largeValues = new java.util.LinkedHashMap<>();
+        private final Set<String> largeValues = new HashSet<>();
 
         Uploader(
                 List<BackupTarget> targets,
@@ -311,9 +312,8 @@ final class SnapshotWriter {
 
         @Override
         public void largeValue(String table, String sha256, byte[] value) throws IOException {
-            if (!largeValues.containsKey(sha256)) {
+            if (largeValues.add(sha256)) {
                 bytes(sha256, value);
-                largeValues.put(sha256, new SnapshotManifest.Blob(table + " value", value.length, sha256));
             }
         }
 
@@ -344,10 +344,6 @@ final class SnapshotWriter {
                 }
             }
             return true;
-        }
-
-        List<SnapshotManifest.Blob> largeValues() {
-            return List.copyOf(largeValues.values());
         }
 
         Map<String, SnapshotManifest.Page> written() {

@@ -16,7 +16,8 @@ import java.util.logging.Logger;
  * Applies a target's retention after each snapshot: snapshots older than its snapshot retention
  * go, those older than {@code thinAfter} are thinned to the newest of each day, the newest one
  * always stays; journal segments older than the journal retention go; then every object no
- * remaining manifest names (and older than an hour, so a snapshot being written is safe) goes.
+ * remaining manifest or its row pages name (and older than an hour, so a snapshot being written
+ * is safe) goes. A page that cannot be read stops the sweep: what it names is unknown.
  */
 final class TargetRetention {
     private static final Logger LOG = Logger.getLogger(TargetRetention.class.getName());
@@ -61,9 +62,18 @@ final class TargetRetention {
             }
         }
         Set<String> referenced = new HashSet<>();
+        PageReferences pages = catalog.pageReferences();
         for (String name : catalog.snapshotNames()) {
-            for (SnapshotManifest.Blob b : catalog.snapshot(name).allObjects()) {
+            SnapshotManifest m = catalog.snapshot(name);
+            for (SnapshotManifest.Blob b : m.allObjects()) {
                 referenced.add(ObjectNames.object(b.sha256()));
+            }
+            for (SnapshotManifest.Page p : m.metadata().tables().stream()
+                    .flatMap(t -> t.pages().stream())
+                    .toList()) {
+                for (SnapshotManifest.Blob b : pages.of(p)) {
+                    referenced.add(ObjectNames.object(b.sha256()));
+                }
             }
         }
         int removedObjects = 0;
