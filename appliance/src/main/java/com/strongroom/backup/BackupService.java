@@ -271,7 +271,7 @@ public final class BackupService implements AutoCloseable {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("snapshot", m.id());
         out.put("captured_at", m.capturedAt().toString());
-        out.put("objects", m.allObjects().size());
+        out.put("objects", m.objectCount());
         out.put("bytes_total", m.totalBytes());
         out.put("bytes_uploaded", result.uploadedBytes());
         out.put("datasets", m.indexes().size());
@@ -280,7 +280,7 @@ public final class BackupService implements AutoCloseable {
                 "backup.snapshot",
                 "snapshot:" + m.id(),
                 AuditEvent.Outcome.SUCCESS,
-                m.allObjects().size() + " objects, " + m.totalBytes() + " bytes to " + targetNames()));
+                m.objectCount() + " objects, " + m.totalBytes() + " bytes to " + targetNames()));
         return out;
     }
 
@@ -296,7 +296,7 @@ public final class BackupService implements AutoCloseable {
             Map<String, Object> last = new LinkedHashMap<>();
             last.put("id", m.id());
             last.put("captured_at", m.capturedAt().toString());
-            last.put("objects", m.allObjects().size());
+            last.put("objects", m.objectCount());
             last.put("bytes_total", m.totalBytes());
             body.put("last_snapshot", last);
         } else {

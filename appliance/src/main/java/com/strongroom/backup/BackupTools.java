@@ -100,7 +100,7 @@ public final class BackupTools {
                     s.put("id", m.id());
                     s.put("captured_at", m.capturedAt().toString());
                     s.put("datasets", m.indexes().size());
-                    s.put("objects", m.allObjects().size());
+                    s.put("objects", m.objectCount());
                     s.put("bytes_total", m.totalBytes());
                     s.put("bytes_uploaded", m.bytesUploaded());
                     oldest = oldest == null ? m.capturedAt() : oldest;

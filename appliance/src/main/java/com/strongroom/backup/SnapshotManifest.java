@@ -44,21 +44,34 @@ record SnapshotManifest(
     /**
      * The metadata database: the schema version its rows were written under, the journal as it
      * stood when the export began ({@code prunedUpto} and the entries {@code present}, as ranges
-     * [first, last]) and the number the journal's sequence had reached when it ended.
+     * [first, last]), the number the journal's sequence had reached when it ended, and how many
+     * distinct large values the pages name and their size.
      */
     record Metadata(
-            String schemaVersion, long prunedUpto, List<long[]> present, long nextSequence, List<TablePages> tables) {}
+            String schemaVersion,
+            long prunedUpto,
+            List<long[]> present,
+            long nextSequence,
+            List<TablePages> tables,
+            long largeValues,
+            long largeValueBytes) {}
 
     record IndexFiles(String datasetId, long journalPosition, List<Blob> files) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Everything the snapshot consists of, the large values its pages name included. */
     long totalBytes() {
-        long total = 0;
+        long total = metadata.largeValueBytes();
         for (Blob b : allObjects()) {
             total += b.size();
         }
         return total;
+    }
+
+    /** How many objects the snapshot consists of, the large values its pages name included. */
+    long objectCount() {
+        return allObjects().size() + metadata.largeValues();
     }
 
     /** Sealed pages, which verify opens as well as hashes. */
@@ -112,7 +125,9 @@ record SnapshotManifest(
         ObjectNode m = root.putObject("metadata")
                 .put("schema_version", metadata.schemaVersion())
                 .put("journal_pruned_upto", metadata.prunedUpto())
-                .put("journal_next_sequence", metadata.nextSequence());
+                .put("journal_next_sequence", metadata.nextSequence())
+                .put("large_values", metadata.largeValues())
+                .put("large_value_bytes", metadata.largeValueBytes());
         ArrayNode present = m.putArray("journal_present");
         for (long[] r : metadata.present()) {
             present.addArray().add(r[0]).add(r[1]);
@@ -181,7 +196,9 @@ record SnapshotManifest(
                     m.path("journal_pruned_upto").asLong(),
                     present,
                     m.path("journal_next_sequence").asLong(),
-                    tables(m.path("tables")));
+                    tables(m.path("tables")),
+                    m.path("large_values").asLong(),
+                    m.path("large_value_bytes").asLong());
             if (!metadata.schemaVersion().matches("[0-9][0-9.]{0,20}")) {
                 throw new IllegalArgumentException("schema version");
             }

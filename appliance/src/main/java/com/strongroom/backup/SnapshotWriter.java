@@ -163,8 +163,8 @@ final class SnapshotWriter {
             t.put(name, stored);
             uploaded.merge(t.name(), (long) stored.length, Long::sum); // what the target received, manifest included
         }
-        LOG.info(() -> "backup: snapshot " + id + " written: "
-                + manifest.allObjects().size() + " objects, " + manifest.totalBytes() + " bytes, uploaded " + uploaded);
+        LOG.info(() -> "backup: snapshot " + id + " written: " + manifest.objectCount() + " objects, "
+                + manifest.totalBytes() + " bytes, uploaded " + uploaded);
         return new Result(manifest, uploaded);
     }
 
@@ -188,7 +188,9 @@ final class SnapshotWriter {
                 cut.state().prunedUpto(),
                 SnapshotManifest.ranges(cut.present()),
                 journal.nextSequence(),
-                tables);
+                tables,
+                up.largeValues.size(),
+                up.largeValueBytes);
     }
 
     private static List<String> tables(Connection c) throws SQLException {
@@ -276,6 +278,7 @@ final class SnapshotWriter {
         private final Map<String, SnapshotManifest.Page> previous;
         private final Map<String, SnapshotManifest.Page> written;
         private final Set<String> largeValues = new HashSet<>();
+        private long largeValueBytes;
 
         Uploader(
                 List<BackupTarget> targets,
@@ -313,6 +316,7 @@ final class SnapshotWriter {
         @Override
         public void largeValue(String table, String sha256, byte[] value) throws IOException {
             if (largeValues.add(sha256)) {
+                largeValueBytes += value.length;
                 bytes(sha256, value);
             }
         }
