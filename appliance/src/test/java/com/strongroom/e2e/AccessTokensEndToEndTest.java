@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.strongroom.testing.Https;
 import com.strongroom.testing.LabAppliance;
 import com.strongroom.testing.LabKeycloak;
+import com.strongroom.testing.SharedKeycloak;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,15 +16,20 @@ import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * OAuth 2.1 bearer tokens from a real Keycloak realm, against a running appliance over TLS: the
  * token's roles and scopes decide, and expired, tampered, wrong-audience and other-realm tokens
- * are refused.
+ * are refused. Both realms are this class's own in the run's shared Keycloak.
  */
+@ExtendWith(SharedKeycloak.class)
 class AccessTokensEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    // the realm the appliance trusts, and another one whose tokens it must refuse
+    private static final String TRUSTED = SharedKeycloak.realm("strongroom", AccessTokensEndToEndTest.class);
+    private static final String OTHER = SharedKeycloak.realm("other", AccessTokensEndToEndTest.class);
     private static final String REALM =
             """
             {"realm":"%s","enabled":true,"accessTokenLifespan":300,
@@ -58,10 +64,9 @@ class AccessTokensEndToEndTest {
     private static Https https;
 
     @BeforeAll
-    static void start() throws Exception {
-        Files.createDirectories(dir.resolve("kc"));
-        keycloak = LabKeycloak.start(dir.resolve("kc"));
-        for (String realm : new String[] {"strongroom", "other"}) {
+    static void start(LabKeycloak shared) throws Exception {
+        keycloak = shared;
+        for (String realm : new String[] {TRUSTED, OTHER}) {
             keycloak.admin("POST", "", REALM.formatted(realm, AUDIENCE, AUDIENCE));
             for (String client : new String[] {"cli", "short-cli", "no-audience-cli"}) {
                 for (String scope : new String[] {"datasets:read", "datasets:write", "mcp:query"}) {
@@ -71,20 +76,14 @@ class AccessTokensEndToEndTest {
         }
         Files.createDirectories(dir.resolve("app"));
         lab = LabAppliance.start(
-                dir.resolve("app"), "oauth:\n  issuer: " + keycloak.issuer("strongroom") + "\n  clock-skew: 0s\n");
+                dir.resolve("app"), "oauth:\n  issuer: " + keycloak.issuer(TRUSTED) + "\n  clock-skew: 0s\n");
         https = lab.https();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (lab != null) {
-                lab.close();
-            }
-        } finally {
-            if (keycloak != null) {
-                keycloak.close();
-            }
+        if (lab != null) {
+            lab.close();
         }
     }
 
@@ -94,7 +93,7 @@ class AccessTokensEndToEndTest {
 
     @Test
     void aTokensRoleAndScopes_decide() throws Exception {
-        String read = keycloak.token("strongroom", "cli", "alice", "alice-pass-1", "openid datasets:read");
+        String read = keycloak.token(TRUSTED, "cli", "alice", "alice-pass-1", "openid datasets:read");
         HttpResponse<String> list = https.get("/v1/datasets", read);
         assertEquals(200, list.statusCode(), list.body());
         assertEquals("15000", list.headers().firstValue("X-RateLimit-Limit").orElseThrow(), "the token budget");
@@ -102,8 +101,7 @@ class AccessTokensEndToEndTest {
         assertEquals(403, create.statusCode());
         assertEquals("insufficient_scope", error(create));
 
-        String write =
-                keycloak.token("strongroom", "cli", "alice", "alice-pass-1", "openid datasets:read datasets:write");
+        String write = keycloak.token(TRUSTED, "cli", "alice", "alice-pass-1", "openid datasets:read datasets:write");
         assertEquals(
                 201,
                 https.post("/v1/datasets", write, "{\"name\":\"From SSO\"}").statusCode());
@@ -117,7 +115,7 @@ class AccessTokensEndToEndTest {
                         .get("total")
                         .asInt());
 
-        String noRole = keycloak.token("strongroom", "cli", "bob", "bob-pass-1", "openid datasets:read");
+        String noRole = keycloak.token(TRUSTED, "cli", "bob", "bob-pass-1", "openid datasets:read");
         HttpResponse<String> bob = https.get("/v1/datasets", noRole);
         assertEquals(403, bob.statusCode());
         assertTrue(bob.body().contains("no Strongroom role"), bob.body());
@@ -125,7 +123,7 @@ class AccessTokensEndToEndTest {
 
     @Test
     void badTokens_areRefused() throws Exception {
-        String good = keycloak.token("strongroom", "cli", "alice", "alice-pass-1", "openid datasets:read");
+        String good = keycloak.token(TRUSTED, "cli", "alice", "alice-pass-1", "openid datasets:read");
         String[] parts = good.split("\\.");
         String payload = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
                 .replace("\"developer\"", "\"owner\"");
@@ -134,14 +132,13 @@ class AccessTokensEndToEndTest {
                 + "." + parts[2];
         assertEquals("invalid_token", error(expect401(tampered)));
 
-        String otherRealm = keycloak.token("other", "cli", "alice", "alice-pass-1", "openid datasets:read");
+        String otherRealm = keycloak.token(OTHER, "cli", "alice", "alice-pass-1", "openid datasets:read");
         assertEquals("invalid_token", error(expect401(otherRealm)));
 
-        String noAudience =
-                keycloak.token("strongroom", "no-audience-cli", "alice", "alice-pass-1", "openid datasets:read");
+        String noAudience = keycloak.token(TRUSTED, "no-audience-cli", "alice", "alice-pass-1", "openid datasets:read");
         assertEquals("invalid_token", error(expect401(noAudience)));
 
-        String shortLived = keycloak.token("strongroom", "short-cli", "alice", "alice-pass-1", "openid datasets:read");
+        String shortLived = keycloak.token(TRUSTED, "short-cli", "alice", "alice-pass-1", "openid datasets:read");
         assertEquals(200, https.get("/v1/datasets", shortLived).statusCode(), "valid for 2 s");
         Thread.sleep(3500);
         assertEquals("invalid_token", error(expect401(shortLived)));

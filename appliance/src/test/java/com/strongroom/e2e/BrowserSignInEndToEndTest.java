@@ -11,6 +11,7 @@ import com.strongroom.testing.ApplianceProcess;
 import com.strongroom.testing.Https;
 import com.strongroom.testing.LabAppliance;
 import com.strongroom.testing.LabKeycloak;
+import com.strongroom.testing.SharedKeycloak;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -25,16 +26,20 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Browser sign-in against a real Keycloak, driven over HTTP the way a browser does it: the
  * appliance's /auth/login redirect, Keycloak's own login form, the callback with code and state,
  * the session cookie on /v1 with CSRF on writes, sign-out, and a replayed cookie afterwards.
- * (The headless-Chromium run through the brokered SAML IdP is still to come.)
+ * (The headless-Chromium run through the brokered SAML IdP is still to come.) The realm is this
+ * class's own in the run's shared Keycloak.
  */
+@ExtendWith(SharedKeycloak.class)
 class BrowserSignInEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String REALM = SharedKeycloak.realm("strongroom", BrowserSignInEndToEndTest.class);
     private static final Pattern FORM_ACTION =
             Pattern.compile("<form[^>]*id=\"kc-form-login\"[^>]*action=\"([^\"]+)\"");
 
@@ -49,9 +54,8 @@ class BrowserSignInEndToEndTest {
     private static Https https;
 
     @BeforeAll
-    static void start() throws Exception {
-        Files.createDirectories(dir.resolve("kc"));
-        keycloak = LabKeycloak.start(dir.resolve("kc"));
+    static void start(LabKeycloak shared) throws Exception {
+        keycloak = shared;
         Files.createDirectories(dir.resolve("app"));
         int port = LabAppliance.portOutsideEphemeralRange();
         String redirect = "https://127.0.0.1:" + port + "/auth/callback";
@@ -59,7 +63,7 @@ class BrowserSignInEndToEndTest {
                 "POST",
                 "",
                 """
-                {"realm":"strongroom","enabled":true,
+                {"realm":"%s","enabled":true,
                  "roles":{"realm":[{"name":"owner"},{"name":"admin"},{"name":"developer"},{"name":"viewer"}]},
                  "clients":[{"clientId":"strongroom","publicClient":true,"standardFlowEnabled":true,
                    "directAccessGrantsEnabled":false,"implicitFlowEnabled":false,"redirectUris":["%s"],
@@ -70,13 +74,13 @@ class BrowserSignInEndToEndTest {
                    "firstName":"Carol","lastName":"Cole","realmRoles":["developer"],
                    "credentials":[{"type":"password","value":"carol-pass-1","temporary":false}]}]}
                 """
-                        .formatted(redirect));
+                        .formatted(REALM, redirect));
         for (String scope : com.strongroom.auth.Scopes.KNOWN) { // as `sso provision` makes them
-            keycloak.addOptionalScope("strongroom", "strongroom", scope);
+            keycloak.addOptionalScope(REALM, "strongroom", scope);
         }
         lab = LabAppliance.startOnPort(
                 dir.resolve("app"),
-                "oauth:\n  issuer: " + keycloak.issuer("strongroom") + "\n  redirect-uri: " + redirect
+                "oauth:\n  issuer: " + keycloak.issuer(REALM) + "\n  redirect-uri: " + redirect
                         + "\n  rate-limit-per-hour: " + SESSION_LIMIT + "\n",
                 port);
         https = lab.https();
@@ -84,14 +88,8 @@ class BrowserSignInEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (lab != null) {
-                lab.close();
-            }
-        } finally {
-            if (keycloak != null) {
-                keycloak.close();
-            }
+        if (lab != null) {
+            lab.close();
         }
     }
 
@@ -185,7 +183,7 @@ class BrowserSignInEndToEndTest {
                 403, withCookie("POST", "/auth/logout", cookie, null, null).statusCode(), "sign-out needs CSRF too");
         HttpResponse<String> out = withCookie("POST", "/auth/logout", cookie, csrf, null);
         assertEquals(200, out.statusCode(), out.body());
-        assertTrue(JSON.readTree(out.body()).get("logout_url").asText().startsWith(keycloak.issuer("strongroom")));
+        assertTrue(JSON.readTree(out.body()).get("logout_url").asText().startsWith(keycloak.issuer(REALM)));
 
         HttpResponse<String> replayed = withCookie("GET", "/v1/datasets", cookie, null, null);
         assertEquals(401, replayed.statusCode(), "a cookie replayed after sign-out is refused");

@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.strongroom.testing.LabBrowser;
+import com.strongroom.testing.LabKeycloak;
 import com.strongroom.testing.LabSso;
+import com.strongroom.testing.SharedKeycloak;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 
@@ -20,6 +23,7 @@ import org.openqa.selenium.By;
  * Keycloak's broker, the OIDC code flow back to the appliance, signed in with the role mapped from
  * the corporate group; then sign-out, which also ends the Keycloak session.
  */
+@ExtendWith(SharedKeycloak.class)
 class SamlBrowserSignInTest {
     @TempDir
     static Path dir;
@@ -27,8 +31,8 @@ class SamlBrowserSignInTest {
     private static LabSso sso;
 
     @BeforeAll
-    static void start() throws Exception {
-        sso = LabSso.start(dir);
+    static void start(LabKeycloak keycloak) throws Exception {
+        sso = LabSso.start(dir, keycloak, SamlBrowserSignInTest.class);
     }
 
     @AfterAll
@@ -67,7 +71,7 @@ class SamlBrowserSignInTest {
             // signing in again needs the login page: the Keycloak session is gone too
             browser.driver.findElement(By.id("sign-in")).click();
             browser.await(By.id("social-corporate"));
-            assertTrue(browser.driver.getCurrentUrl().startsWith(sso.keycloak.issuer("strongroom")));
+            assertTrue(browser.driver.getCurrentUrl().startsWith(sso.keycloak.issuer(sso.realm)));
         }
     }
 

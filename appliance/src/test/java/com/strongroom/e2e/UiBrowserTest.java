@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.strongroom.testing.Https;
 import com.strongroom.testing.LabBrowser;
+import com.strongroom.testing.LabKeycloak;
 import com.strongroom.testing.LabSso;
+import com.strongroom.testing.SharedKeycloak;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
@@ -28,6 +31,7 @@ import org.openqa.selenium.WebElement;
  * target/screenshots (docs/ui.md shows them), at 1280 px and, for two pages, 390 px.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedKeycloak.class)
 class UiBrowserTest {
     @TempDir
     static Path dir;
@@ -37,8 +41,8 @@ class UiBrowserTest {
     private static String datasetId;
 
     @BeforeAll
-    static void start() throws Exception {
-        sso = LabSso.start(dir);
+    static void start(LabKeycloak keycloak) throws Exception {
+        sso = LabSso.start(dir, keycloak, UiBrowserTest.class);
         browser = LabBrowser.start(dir);
         browser.signInThroughCorporateIdp(sso.applianceUrl, "alice", LabSso.password("alice"));
     }

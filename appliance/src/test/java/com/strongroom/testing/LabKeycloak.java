@@ -21,13 +21,16 @@ import java.util.stream.Stream;
 /**
  * A real Keycloak (the distribution Maven unpacked into target/keycloak) in dev mode on loopback,
  * with a fresh database, a random admin password passed by environment, and its log in a file.
- * {@link #close} stops it by PID, children included.
+ * {@link #close} stops it by PID, children included; so does a shutdown hook if the JVM exits
+ * first (an aborted run), since kc.sh and its JVM would otherwise outlive the tests. Tests get the
+ * run's one instance from {@link SharedKeycloak}.
  */
 public final class LabKeycloak implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public final int port;
     private final Process process;
+    private final Thread shutdownHook;
     private final String adminPassword;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -36,6 +39,9 @@ public final class LabKeycloak implements AutoCloseable {
         this.port = port;
         this.process = process;
         this.adminPassword = adminPassword;
+        // no grace on JVM exit: the next start deletes the database anyway
+        this.shutdownHook = new Thread(() -> stop(process, Duration.ZERO), "lab-keycloak-stop");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     public static LabKeycloak start(Path logDir) throws Exception {
@@ -189,15 +195,29 @@ public final class LabKeycloak implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        // kc.sh starts the JVM as its child: stop both, by PID
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down: the hook is doing this
+        }
+        stop(process, Duration.ofSeconds(30));
+    }
+
+    /** TERM, then KILL after {@code grace}: kc.sh starts the JVM as its child, so both, by PID. */
+    private static void stop(Process process, Duration grace) {
         ProcessHandle handle = process.toHandle();
         var children = handle.descendants().toList();
         handle.destroy();
         children.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        long deadline = System.nanoTime() + grace.toNanos();
         while ((handle.isAlive() || children.stream().anyMatch(ProcessHandle::isAlive))
                 && System.nanoTime() < deadline) {
-            Thread.sleep(200);
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         handle.destroyForcibly();
         children.forEach(ProcessHandle::destroyForcibly);
