@@ -44,6 +44,7 @@ public final class HttpsServer {
                 .host(settings.host())
                 .port(settings.httpsPort())
                 .tls(settings.tls())
+                .directHandlers(TransportErrors.handlers())
                 .routing(routing);
         if (settings.httpPort() >= 0) {
             // The routing is set on the named listener itself; the server-level routing() above

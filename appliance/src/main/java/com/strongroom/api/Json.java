@@ -12,7 +12,14 @@ import java.util.Map;
 
 /** JSON in snake_case, the one shape for every error. */
 public final class Json {
-    public static final ObjectMapper MAPPER = new ObjectMapper()
+    /** Deeper request bodies are refused (400): no field of the API nests anywhere near this. */
+    public static final int MAX_NESTING_DEPTH = 64;
+
+    public static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+                    .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                            .maxNestingDepth(MAX_NESTING_DEPTH)
+                            .build())
+                    .build())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .findAndRegisterModules();

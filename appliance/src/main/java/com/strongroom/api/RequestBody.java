@@ -62,13 +62,18 @@ public final class RequestBody {
         JsonNode node;
         try {
             node = bytes.length == 0 ? null : Json.MAPPER.readTree(bytes);
-        } catch (JsonProcessingException e) {
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
             throw new ApiException(
                     Status.BAD_REQUEST_400,
                     "invalid_json",
-                    "The request body is not valid JSON (line "
-                            + e.getLocation().getLineNr() + ", column "
-                            + e.getLocation().getColumnNr() + ").");
+                    "The request body nests deeper than " + Json.MAX_NESTING_DEPTH + " levels.");
+        } catch (JsonProcessingException e) {
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new ApiException(
+                    Status.BAD_REQUEST_400,
+                    "invalid_json",
+                    "The request body is not valid JSON"
+                            + (at == null ? "." : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")."));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

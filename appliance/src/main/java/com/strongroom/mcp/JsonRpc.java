@@ -13,7 +13,13 @@ public final class JsonRpc {
     public static final int INVALID_PARAMS = -32602;
     public static final int INTERNAL_ERROR = -32603;
 
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    /** As deep as the REST API takes (com.strongroom.api.Json): deeper bodies are a parse error. */
+    static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxNestingDepth(64)
+                    .build())
+            .build());
+
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private JsonRpc() {}

@@ -307,6 +307,19 @@ public final class DatasetIndex implements Closeable {
     }
 
     private ScoreDoc[] keyword(IndexSearcher searcher, String text, Query filter, int n) throws IOException {
+        try {
+            return keywordUnbounded(searcher, text, filter, n);
+        } catch (IndexSearcher.TooManyClauses e) {
+            // A bound of Lucene's (a clause per term), reached by a long query text: the caller's to fix.
+            throw new InvalidSearchException(
+                    "invalid_query",
+                    "query",
+                    "query: has more than " + IndexSearcher.getMaxClauseCount()
+                            + " search terms (after stop words); shorten it or use the semantic mode.");
+        }
+    }
+
+    private ScoreDoc[] keywordUnbounded(IndexSearcher searcher, String text, Query filter, int n) throws IOException {
         Query terms =
                 new QueryBuilder(analyzer).createBooleanQuery(ChunkSchema.CONTENT, text, BooleanClause.Occur.SHOULD);
         if (terms == null) {
