@@ -129,7 +129,8 @@ public final class Appliance implements AutoCloseable {
                 keys,
                 audit,
                 clock,
-                config.retention().softDeletedDatasets());
+                config.retention().softDeletedDatasets(),
+                config.quotas());
         DocumentStore documentStore = new DocumentStore(metadata);
         Webhooks webhooks = new Webhooks(metadata, keys, clock);
         WebhookDispatcher dispatcher = WebhookDispatcher.start(
@@ -167,7 +168,13 @@ public final class Appliance implements AutoCloseable {
                     }
                 });
         keys.addListener(worker);
-        DocumentService documents = new DocumentService(documentStore, indexes, keys, worker::wake, clock);
+        DocumentService documents = new DocumentService(
+                documentStore,
+                indexes,
+                keys,
+                worker::wake,
+                clock,
+                config.quotas().documentsPerDataset());
         PurgeJob purge = PurgeJob.start(datasets, keys, config.retention().purgeInterval());
         BackupService backups;
         try {

@@ -128,6 +128,14 @@ public final class ApiRoutes {
                                         ? null
                                         : List.of(Map.of("field", e.field(), "message", e.getMessage()))))
                 .error(
+                        com.strongroom.datasets.QuotaExceededException.class,
+                        (req, res, e) -> Json.error(
+                                res,
+                                Status.CONFLICT_409,
+                                "quota_exceeded",
+                                e.getMessage(),
+                                Map.of("quota", e.quota(), "limit", e.limit())))
+                .error(
                         DuplicateNameException.class,
                         (req, res, e) -> Json.error(
                                 res,

@@ -26,7 +26,8 @@ public record StrongroomConfig(
         Retention retention,
         OAuth oauth,
         com.strongroom.sso.SsoSettings sso,
-        com.strongroom.backup.BackupSettings backup) {
+        com.strongroom.backup.BackupSettings backup,
+        com.strongroom.datasets.Quotas quotas) {
 
     /**
      * @param limits requests an API key and a client address may make, and how repeated failed
@@ -237,7 +238,10 @@ public record StrongroomConfig(
                         r.duration("retention.purge-interval", Duration.ofSeconds(1), Duration.ofDays(1))),
                 oauth(r),
                 sso(r, home),
-                backup(r, home));
+                backup(r, home),
+                new com.strongroom.datasets.Quotas(
+                        r.integer("quotas.datasets-per-organization", 1, 1_000_000),
+                        r.integer("quotas.documents-per-dataset", 1, 100_000_000)));
     }
 
     private static com.strongroom.backup.BackupSettings backup(ConfigReader r, Path home) {
@@ -450,7 +454,8 @@ public record StrongroomConfig(
                 otherHome.resolve("backup").resolve("spool"),
                 List.of());
         return new StrongroomConfig(
-                otherHome, s, hsm, crypto, i, embedding, chunking, documents, webhooks, retention, oauth, sso, b);
+                otherHome, s, hsm, crypto, i, embedding, chunking, documents, webhooks, retention, oauth, sso, b,
+                quotas);
     }
 
     public Path keyringFile() {

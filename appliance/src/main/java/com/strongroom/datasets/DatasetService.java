@@ -35,6 +35,7 @@ public final class DatasetService {
     private final AuditLog audit;
     private final Clock clock;
     private final Duration restoreWindow;
+    private final Quotas quotas;
 
     public DatasetService(
             DatasetStore store,
@@ -42,7 +43,9 @@ public final class DatasetService {
             KeyManager keys,
             AuditLog audit,
             Clock clock,
-            Duration restoreWindow) {
+            Duration restoreWindow,
+            Quotas quotas) {
+        this.quotas = quotas;
         this.store = store;
         this.indexes = indexes;
         this.keys = keys;
@@ -67,7 +70,8 @@ public final class DatasetService {
                 now,
                 null,
                 null);
-        store.insert(dataset); // first, so that a name clash costs no key and no index
+        // first, so that a name clash or a full quota costs no key and no index
+        store.insert(dataset, quotas.datasetsPerOrganization());
         try {
             indexes.create(dataset.id(), request.embedding());
         } catch (IOException | RuntimeException e) {
@@ -128,7 +132,7 @@ public final class DatasetService {
     public Optional<Dataset> restore(String organizationId, String id) throws SQLException {
         Optional<Dataset> deleted = store.find(organizationId, id).filter(Dataset::deleted);
         if (deleted.isEmpty()
-                || !store.restore(organizationId, id, now(), deleted.get().name())) {
+                || !store.restore(organizationId, id, now(), deleted.get().name(), quotas.datasetsPerOrganization())) {
             return Optional.empty();
         }
         return find(organizationId, id);

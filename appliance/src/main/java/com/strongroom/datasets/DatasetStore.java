@@ -42,11 +42,54 @@ public final class DatasetStore {
         this.metadata = metadata;
     }
 
-    /** @throws DuplicateNameException when an active dataset of the organization has the name */
-    public void insert(Dataset d) throws SQLException {
-        try (Connection c = metadata.db().connection();
-                PreparedStatement ps = c.prepareStatement(
-                        "INSERT INTO dataset (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+    /**
+     * @throws DuplicateNameException when an active dataset of the organization has the name
+     * @throws QuotaExceededException when the organization has {@code maxActive} active datasets
+     */
+    public void insert(Dataset d, int maxActive) throws SQLException {
+        try (Connection c = metadata.db().connection()) {
+            c.setAutoCommit(false);
+            try {
+                requireRoom(c, d.organizationId(), maxActive);
+                insert(c, d);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw DuplicateNameException.ifDuplicate(e, d.name());
+        }
+    }
+
+    /**
+     * Counts the organization's active datasets with its row locked, so that two creates at once
+     * cannot both take the last place.
+     */
+    private static void requireRoom(Connection c, String organizationId, int maxActive) throws SQLException {
+        try (PreparedStatement lock = c.prepareStatement("SELECT id FROM organization WHERE id = ? FOR UPDATE")) {
+            lock.setString(1, organizationId);
+            lock.executeQuery().close();
+        }
+        try (PreparedStatement count = c.prepareStatement("SELECT COUNT(*) FROM dataset WHERE organization_id = ?"
+                + " AND deleted_at IS NULL AND purged_at IS NULL")) {
+            count.setString(1, organizationId);
+            try (ResultSet rs = count.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) >= maxActive) {
+                    throw new QuotaExceededException(
+                            "quotas.datasets-per-organization",
+                            maxActive,
+                            "The organization has " + maxActive + " active datasets, its quota"
+                                    + " (quotas.datasets-per-organization); delete one or ask the operator for more.");
+                }
+            }
+        }
+    }
+
+    private static void insert(Connection c, Dataset d) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("INSERT INTO dataset (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, d.id());
             ps.setString(2, d.organizationId());
             ps.setString(3, d.name());
@@ -59,8 +102,6 @@ public final class DatasetStore {
             ps.setObject(10, d.deletedAt());
             ps.setObject(11, d.purgeAfter());
             ps.executeUpdate();
-        } catch (SQLException e) {
-            throw DuplicateNameException.ifDuplicate(e, d.name());
         }
     }
 
@@ -152,16 +193,26 @@ public final class DatasetStore {
     }
 
     /** @throws DuplicateNameException when an active dataset took the name meanwhile */
-    public boolean restore(String organizationId, String id, OffsetDateTime at, String name) throws SQLException {
-        try (Connection c = metadata.db().connection();
-                PreparedStatement ps = c.prepareStatement("UPDATE dataset SET deleted_at = NULL, purge_after = NULL,"
-                        + " updated_at = ? WHERE organization_id = ? AND id = ? AND deleted_at IS NOT NULL"
-                        + " AND purge_after > ? AND purged_at IS NULL")) {
-            ps.setObject(1, at);
-            ps.setString(2, organizationId);
-            ps.setString(3, id);
-            ps.setObject(4, at);
-            return ps.executeUpdate() == 1;
+    /** @throws QuotaExceededException when the organization has {@code maxActive} active datasets */
+    public boolean restore(String organizationId, String id, OffsetDateTime at, String name, int maxActive)
+            throws SQLException {
+        try (Connection c = metadata.db().connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE dataset SET deleted_at = NULL, purge_after = NULL,"
+                    + " updated_at = ? WHERE organization_id = ? AND id = ? AND deleted_at IS NOT NULL"
+                    + " AND purge_after > ? AND purged_at IS NULL")) {
+                requireRoom(c, organizationId, maxActive);
+                ps.setObject(1, at);
+                ps.setString(2, organizationId);
+                ps.setString(3, id);
+                ps.setObject(4, at);
+                boolean restored = ps.executeUpdate() == 1;
+                c.commit();
+                return restored;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
         } catch (SQLException e) {
             throw DuplicateNameException.ifDuplicate(e, name);
         }

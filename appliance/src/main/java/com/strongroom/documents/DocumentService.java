@@ -24,7 +24,17 @@ public final class DocumentService {
     private final Clock clock;
 
     /** @param queued called after a document was queued, to wake the worker */
-    public DocumentService(DocumentStore store, DatasetIndexes indexes, KeyManager keys, Runnable queued, Clock clock) {
+    private final int maxDocuments;
+
+    /** @param maxDocuments documents not deleted one dataset may hold (quotas.documents-per-dataset) */
+    public DocumentService(
+            DocumentStore store,
+            DatasetIndexes indexes,
+            KeyManager keys,
+            Runnable queued,
+            Clock clock,
+            int maxDocuments) {
+        this.maxDocuments = maxDocuments;
         this.store = store;
         this.indexes = indexes;
         this.keys = keys;
@@ -51,7 +61,7 @@ public final class DocumentService {
                 now,
                 now);
         VersionedKey key = keys.primary("dataset:" + datasetId);
-        store.insert(d, key.version(), SealedContent.seal(key.key(), d.id(), upload.content()));
+        store.insert(d, key.version(), SealedContent.seal(key.key(), d.id(), upload.content()), maxDocuments);
         queued.run();
         return d;
     }

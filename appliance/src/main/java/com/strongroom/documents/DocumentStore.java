@@ -3,6 +3,7 @@ package com.strongroom.documents;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.strongroom.datasets.QuotaExceededException;
 import com.strongroom.store.MetadataStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,11 +28,50 @@ public final class DocumentStore {
         this.metadata = metadata;
     }
 
-    /** Inserts the row with its sealed original; status PROCESSING queues it. */
-    public void insert(Document d, int keyVersion, byte[] sealedContent) throws SQLException {
-        try (Connection c = metadata.db().connection();
-                PreparedStatement ps = c.prepareStatement("INSERT INTO document (" + COLUMNS
-                        + ", key_version, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+    /**
+     * Inserts the row with its sealed original; status PROCESSING queues it.
+     *
+     * @throws QuotaExceededException when the dataset holds {@code maxDocuments} documents
+     */
+    public void insert(Document d, int keyVersion, byte[] sealedContent, int maxDocuments) throws SQLException {
+        try (Connection c = metadata.db().connection()) {
+            c.setAutoCommit(false);
+            try {
+                requireRoom(c, d.datasetId(), maxDocuments);
+                insert(c, d, keyVersion, sealedContent);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** Counts the dataset's documents with its row locked: two uploads at once cannot both take the last place. */
+    private static void requireRoom(Connection c, String datasetId, int maxDocuments) throws SQLException {
+        try (PreparedStatement lock = c.prepareStatement("SELECT id FROM dataset WHERE id = ? FOR UPDATE")) {
+            lock.setString(1, datasetId);
+            lock.executeQuery().close();
+        }
+        try (PreparedStatement count =
+                c.prepareStatement("SELECT COUNT(*) FROM document WHERE dataset_id = ? AND deleted_at IS NULL")) {
+            count.setString(1, datasetId);
+            try (ResultSet rs = count.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) >= maxDocuments) {
+                    throw new QuotaExceededException(
+                            "quotas.documents-per-dataset",
+                            maxDocuments,
+                            "The dataset holds " + maxDocuments + " documents, its quota"
+                                    + " (quotas.documents-per-dataset); delete some or ask the operator for more.");
+                }
+            }
+        }
+    }
+
+    private static void insert(Connection c, Document d, int keyVersion, byte[] sealedContent) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO document (" + COLUMNS
+                + ", key_version, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, d.id());
             ps.setString(2, d.datasetId());
             ps.setString(3, d.organizationId());

@@ -100,8 +100,15 @@ class DatasetServiceTest {
         keys.addListener(indexes);
         open.add(indexes);
         assertTrue(keys.unseal(), () -> keys.sealedReason());
+        // a small quota, so that the quota test reaches it; no other test holds more than 2 at once
         datasets = new DatasetService(
-                new DatasetStore(metadata), indexes, keys, audit, clock, DatasetService.DEFAULT_RESTORE_WINDOW);
+                new DatasetStore(metadata),
+                indexes,
+                keys,
+                audit,
+                clock,
+                DatasetService.DEFAULT_RESTORE_WINDOW,
+                new Quotas(3, 10_000));
         Organizations organizations = new Organizations(metadata);
         org = organizations.create("acme");
         otherOrg = organizations.create("globex");
@@ -132,6 +139,27 @@ class DatasetServiceTest {
                 () -> datasets.restore(org, first.id()),
                 "restoring would clash with the new dataset of the same name");
         assertTrue(datasets.find(org, second.id()).isPresent());
+    }
+
+    @Test
+    void theDatasetQuota_countsActiveDatasets_andRefusesBeyondIt_creatingNothing() throws Exception {
+        create(org, "One");
+        Dataset two = create(org, "Two");
+        create(org, "Three");
+        QuotaExceededException full = assertThrows(QuotaExceededException.class, () -> create(org, "Four"));
+        assertEquals("quotas.datasets-per-organization", full.quota());
+        assertEquals(3, datasets.list(org, DatasetStore.Sort.NAME_ASC, 20, 0).total(), "nothing was created");
+        create(otherOrg, "Four"); // per organization
+
+        datasets.delete(org, two.id()).orElseThrow();
+        Dataset four = create(org, "Four"); // a deleted dataset frees its place
+        assertThrows(
+                QuotaExceededException.class,
+                () -> datasets.restore(org, two.id()),
+                "restoring would go beyond the quota");
+        assertTrue(datasets.find(org, two.id()).isEmpty(), "still deleted");
+        datasets.delete(org, four.id()).orElseThrow();
+        assertTrue(datasets.restore(org, two.id()).isPresent(), "room again");
     }
 
     @Test

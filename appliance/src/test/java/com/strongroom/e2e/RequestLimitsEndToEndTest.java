@@ -33,7 +33,7 @@ class RequestLimitsEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        lab = LabAppliance.start(dir, "");
+        lab = LabAppliance.start(dir, "quotas:\n  datasets-per-organization: 2\n  documents-per-dataset: 2\n");
         https = lab.https();
         owner = lab.ownerKey();
         HttpResponse<String> created = https.post("/v1/datasets", owner, "{\"name\":\"Limits\"}");
@@ -62,13 +62,16 @@ class RequestLimitsEndToEndTest {
     @Test
     void jsonNestedTooDeep_is400_andNothingIsCreated() throws Exception {
         String deep = "{\"a\":".repeat(100) + "1" + "}".repeat(100);
+        int before = JSON.readTree(https.get("/v1/datasets", owner).body())
+                .path("total")
+                .asInt();
         JsonNode e = standardError(
                 https.post("/v1/datasets", owner, "{\"name\":\"Deep\",\"metadata\":" + deep + "}"),
                 400,
                 "invalid_json");
         assertTrue(e.path("message").asText().contains("64 levels"), e.toString());
         JsonNode list = JSON.readTree(https.get("/v1/datasets", owner).body());
-        assertEquals(1, list.path("total").asInt(), list.toString());
+        assertEquals(before, list.path("total").asInt(), list.toString());
 
         // the JSON-RPC endpoint parses with the same bound: a parse error, not a failure
         HttpResponse<String> mcp = https.send(
@@ -104,6 +107,36 @@ class RequestLimitsEndToEndTest {
                 200,
                 https.post("/v1/datasets/" + datasetId + "/query", owner, "{\"query\":\"w1 w2\",\"mode\":\"keyword\"}")
                         .statusCode());
+    }
+
+    @Test
+    void quotas_answer409QuotaExceeded_andCreateNothing() throws Exception {
+        HttpResponse<String> second = https.post("/v1/datasets", owner, "{\"name\":\"Second\"}");
+        assertEquals(201, second.statusCode(), second.body());
+        JsonNode e = standardError(https.post("/v1/datasets", owner, "{\"name\":\"Third\"}"), 409, "quota_exceeded");
+        assertEquals(
+                "quotas.datasets-per-organization",
+                e.path("details").path("quota").asText(),
+                e.toString());
+        assertEquals(2, e.path("details").path("limit").asInt(), e.toString());
+        assertEquals(
+                2,
+                JSON.readTree(https.get("/v1/datasets", owner).body())
+                        .path("total")
+                        .asInt());
+
+        String ds = JSON.readTree(second.body()).path("id").asText();
+        String path = "/v1/datasets/" + ds + "/documents";
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> doc =
+                    https.post(path, owner, "{\"content\":\"document " + i + "\",\"filename\":\"d" + i + ".txt\"}");
+            assertEquals(202, doc.statusCode(), doc.body());
+        }
+        e = standardError(https.post(path, owner, "{\"content\":\"one too many\"}"), 409, "quota_exceeded");
+        assertEquals(
+                "quotas.documents-per-dataset", e.path("details").path("quota").asText(), e.toString());
+        assertEquals(
+                2, JSON.readTree(https.get(path, owner).body()).path("total").asInt());
     }
 
     @Test
