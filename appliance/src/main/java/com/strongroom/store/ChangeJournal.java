@@ -9,9 +9,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -324,19 +322,6 @@ public final class ChangeJournal {
                 s.execute("ALTER SEQUENCE journal_seq RESTART WITH " + (seq + 1));
             }
         }
-    }
-
-    /** Sequence numbers of the entries in the table: with {@code prunedUpto}, what this database holds. */
-    public Set<Long> presentSeqs() throws SQLException {
-        Set<Long> seqs = new HashSet<>();
-        try (Connection c = db.get().connection();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT seq FROM journal")) {
-            while (rs.next()) {
-                seqs.add(rs.getLong(1));
-            }
-        }
-        return seqs;
     }
 
     /** After a restore: a fresh history that begins with this database as it now is. */
