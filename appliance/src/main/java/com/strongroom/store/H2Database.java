@@ -15,6 +15,9 @@ import org.h2.jdbcx.JdbcDataSource;
  * the appliance runs: H2 then serves other local processes over loopback only.
  */
 public final class H2Database implements AutoCloseable {
+    /** The system property H2 binds its servers to; Main sets it to 127.0.0.1. */
+    public static final String BIND_ADDRESS_PROPERTY = "h2.bindAddress";
+
     private final JdbcDataSource dataSource;
     private final Connection keepAlive;
     private final char[] password;
@@ -48,6 +51,7 @@ public final class H2Database implements AutoCloseable {
         StringBuilder url =
                 new StringBuilder("jdbc:h2:file:").append(file.toAbsolutePath()).append(";WRITE_DELAY=0");
         if (autoServer) {
+            requireLoopbackBinding();
             url.append(";AUTO_SERVER=TRUE");
         }
         if (filePassword != null) {
@@ -78,7 +82,52 @@ public final class H2Database implements AutoCloseable {
             Arrays.fill(password, '\0');
             throw e;
         }
+        try {
+            restrictFiles(file);
+        } catch (SQLException e) {
+            keepAlive.close();
+            Arrays.fill(password, '\0');
+            throw e;
+        }
         return new H2Database(ds, keepAlive, password);
+    }
+
+    /**
+     * H2's auto-server takes other processes' connections on a TCP port; bound to every interface
+     * (H2's default) it would be reachable from other hosts. The setting is read once, when H2's
+     * classes load, so it is checked as H2 holds it, not as the property now says.
+     */
+    private static void requireLoopbackBinding() throws SQLException {
+        String bound = org.h2.engine.SysProperties.BIND_ADDRESS;
+        boolean loopback;
+        try {
+            loopback = bound != null && java.net.InetAddress.getByName(bound).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            loopback = false;
+        }
+        if (!loopback) {
+            throw new SQLException("the keyring's auto-server would listen on "
+                    + (bound == null ? "every interface" : bound) + ": start the JVM with -D" + BIND_ADDRESS_PROPERTY
+                    + "=127.0.0.1 (the strongroom launcher does)");
+        }
+    }
+
+    /**
+     * The database, lock and trace files readable by this user only, whatever the umask: the lock
+     * file of an auto-server database holds the id that lets a client in.
+     */
+    private static void restrictFiles(Path file) throws SQLException {
+        for (String suffix : new String[] {".mv.db", ".lock.db", ".trace.db"}) {
+            Path f = file.resolveSibling(file.getFileName() + suffix);
+            try {
+                if (Files.exists(f)) {
+                    Files.setPosixFilePermissions(
+                            f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                }
+            } catch (java.io.IOException | UnsupportedOperationException e) {
+                throw new SQLException("cannot restrict " + f + " to its owner: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** The newest migration applied to this database, e.g. "6". */

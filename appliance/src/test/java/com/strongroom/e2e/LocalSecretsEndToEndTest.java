@@ -1,0 +1,84 @@
+package com.strongroom.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.strongroom.testing.ApplianceProcess;
+import com.strongroom.testing.LabAppliance;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the appliance keeps on the host stays on the host: the keyring's auto-server (how the CLI
+ * reaches the keyring of a running appliance) listens on loopback only, and the database and lock
+ * files, whose lock file holds the id that lets a client in, are readable by their owner only,
+ * whatever the umask.
+ */
+class LocalSecretsEndToEndTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theKeyringListensOnLoopbackOnly_andItsFilesAreTheOwnersAlone() throws Exception {
+        try (LabAppliance lab = LabAppliance.start(dir, "")) {
+            Path lock = lab.home.resolve("keyring/keyring.lock.db");
+            Properties p = new Properties();
+            try (InputStream in = Files.newInputStream(lock)) {
+                p.load(in);
+            }
+            String server = p.getProperty("server");
+            assertTrue(server != null && server.contains(":"), "the auto-server is running: " + p);
+            String host = server.substring(0, server.lastIndexOf(':'));
+            int port = Integer.parseInt(server.substring(server.lastIndexOf(':') + 1));
+            assertTrue(InetAddress.getByName(host).isLoopbackAddress(), "the lock file names " + server);
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000); // it is there
+            }
+            List<InetAddress> others = NetworkInterface.networkInterfaces()
+                    .flatMap(NetworkInterface::inetAddresses)
+                    .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress())
+                    .toList();
+            assertFalse(others.isEmpty(), "this machine has an address other than loopback to try");
+            for (InetAddress other : others) {
+                assertThrows(
+                        IOException.class,
+                        () -> {
+                            try (Socket s = new Socket()) {
+                                s.connect(new InetSocketAddress(other, port), 2000);
+                            }
+                        },
+                        "the keyring answers on " + other.getHostAddress() + ":" + port);
+            }
+
+            for (String f : List.of(
+                    "keyring/keyring.mv.db",
+                    "keyring/keyring.lock.db",
+                    "data/metadata.mv.db",
+                    "data/metadata.lock.db")) {
+                Path file = lab.home.resolve(f);
+                if (Files.exists(file)) {
+                    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), f);
+                }
+            }
+            assertTrue(Files.exists(lab.home.resolve("data/metadata.mv.db")));
+
+            // the CLI, another process, still reaches the running appliance's keyring that way
+            ApplianceProcess.Result status = lab.cli("keys", "status");
+            assertEquals(0, status.exitCode(), status.output());
+        }
+    }
+}
