@@ -140,6 +140,30 @@ class RequestLimitsEndToEndTest {
     }
 
     @Test
+    void chunkedBodiesOverTheirLimits_are413InTheStandardShape_notAReset() throws Exception {
+        // no Content-Length: the server finds out while reading, and still answers
+        standardError(chunked("/v1/datasets/" + datasetId + "/documents", 400), 413, "file_too_large");
+        standardError(chunked("/v1/datasets", 40), 413, "request_too_large");
+    }
+
+    /** A POST of {@code chunks} x 64 KiB sent chunked. */
+    private static HttpResponse<String> chunked(String path, int chunks) throws Exception {
+        byte[] chunk = new byte[64 << 10];
+        java.util.Arrays.fill(chunk, (byte) 'x');
+        java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("https://127.0.0.1:" + lab.httpsPort + path))
+                .timeout(java.time.Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + owner)
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.SequenceInputStream(
+                        java.util.Collections.enumeration(java.util.stream.IntStream.range(0, chunks)
+                                .mapToObj(i -> (java.io.InputStream) new java.io.ByteArrayInputStream(chunk))
+                                .toList()))))
+                .build();
+        return https.client().send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void aUriTooLong_is414InTheStandardShape() throws Exception {
         standardError(https.get("/v1/datasets?q=" + "a".repeat(70_000), owner), 414, "uri_too_long");
     }
