@@ -87,6 +87,8 @@ class DatasetIndexesSealTest {
         try (KeyProbe probe = KeyProbe.start(keys, Duration.ofMillis(500))) {
             LabHsm.deleteKekWithPkcs11Tool(token, KEK);
             await(() -> keys.state() == SealState.SEALED, Duration.ofSeconds(10), "sealed after KEK deletion");
+            // SEALED shows at once and the listeners close their data after it, on the probe's thread
+            await(() -> indexes.openDatasets().isEmpty(), Duration.ofSeconds(10), "every index closed");
 
             assertEquals(List.of(), indexes.openDatasets(), "every index closed");
             assertEquals(0, indexes.cachedPlaintextBytes(), "no plaintext page left in memory");
