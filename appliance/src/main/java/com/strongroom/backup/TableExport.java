@@ -2,8 +2,6 @@ package com.strongroom.backup;
 
 import com.strongroom.store.RowChange;
 import java.io.IOException;
-import java.sql.Blob;
-import java.sql.Clob;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
@@ -123,14 +121,7 @@ final class TableExport {
     }
 
     private static Object read(ResultSet rs, int i) throws SQLException {
-        Object v = rs.getObject(i);
-        if (v instanceof Clob clob) {
-            return clob.getSubString(1, (int) clob.length());
-        }
-        if (v instanceof Blob blob) {
-            return blob.getBytes(1, (int) blob.length());
-        }
-        return v;
+        return RowChange.normalise(rs.getObject(i)); // large objects read whole, as the journal does
     }
 
     private static long estimate(Object v) {

@@ -62,29 +62,16 @@ public final class DatasetStore {
         }
     }
 
-    /**
-     * Counts the organization's active datasets with its row locked, so that two creates at once
-     * cannot both take the last place.
-     */
     private static void requireRoom(Connection c, String organizationId, int maxActive) throws SQLException {
-        try (PreparedStatement lock = c.prepareStatement("SELECT id FROM organization WHERE id = ? FOR UPDATE")) {
-            lock.setString(1, organizationId);
-            lock.executeQuery().close();
-        }
-        try (PreparedStatement count = c.prepareStatement("SELECT COUNT(*) FROM dataset WHERE organization_id = ?"
-                + " AND deleted_at IS NULL AND purged_at IS NULL")) {
-            count.setString(1, organizationId);
-            try (ResultSet rs = count.executeQuery()) {
-                rs.next();
-                if (rs.getLong(1) >= maxActive) {
-                    throw new QuotaExceededException(
-                            "quotas.datasets-per-organization",
-                            maxActive,
-                            "The organization has " + maxActive + " active datasets, its quota"
-                                    + " (quotas.datasets-per-organization); delete one or ask the operator for more.");
-                }
-            }
-        }
+        Quotas.requireRoom(
+                c,
+                "SELECT id FROM organization WHERE id = ? FOR UPDATE",
+                "SELECT COUNT(*) FROM dataset WHERE organization_id = ? AND deleted_at IS NULL AND purged_at IS NULL",
+                organizationId,
+                maxActive,
+                "quotas.datasets-per-organization",
+                "The organization has " + maxActive + " active datasets, its quota"
+                        + " (quotas.datasets-per-organization); delete one or ask the operator for more.");
     }
 
     private static void insert(Connection c, Dataset d) throws SQLException {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.strongroom.datasets.QuotaExceededException;
+import com.strongroom.datasets.Quotas;
 import com.strongroom.store.MetadataStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -47,26 +48,16 @@ public final class DocumentStore {
         }
     }
 
-    /** Counts the dataset's documents with its row locked: two uploads at once cannot both take the last place. */
     private static void requireRoom(Connection c, String datasetId, int maxDocuments) throws SQLException {
-        try (PreparedStatement lock = c.prepareStatement("SELECT id FROM dataset WHERE id = ? FOR UPDATE")) {
-            lock.setString(1, datasetId);
-            lock.executeQuery().close();
-        }
-        try (PreparedStatement count =
-                c.prepareStatement("SELECT COUNT(*) FROM document WHERE dataset_id = ? AND deleted_at IS NULL")) {
-            count.setString(1, datasetId);
-            try (ResultSet rs = count.executeQuery()) {
-                rs.next();
-                if (rs.getLong(1) >= maxDocuments) {
-                    throw new QuotaExceededException(
-                            "quotas.documents-per-dataset",
-                            maxDocuments,
-                            "The dataset holds " + maxDocuments + " documents, its quota"
-                                    + " (quotas.documents-per-dataset); delete some or ask the operator for more.");
-                }
-            }
-        }
+        Quotas.requireRoom(
+                c,
+                "SELECT id FROM dataset WHERE id = ? FOR UPDATE",
+                "SELECT COUNT(*) FROM document WHERE dataset_id = ? AND deleted_at IS NULL",
+                datasetId,
+                maxDocuments,
+                "quotas.documents-per-dataset",
+                "The dataset holds " + maxDocuments + " documents, its quota"
+                        + " (quotas.documents-per-dataset); delete some or ask the operator for more.");
     }
 
     private static void insert(Connection c, Document d, int keyVersion, byte[] sealedContent) throws SQLException {

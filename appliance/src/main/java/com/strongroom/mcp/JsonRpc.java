@@ -16,7 +16,7 @@ public final class JsonRpc {
     /** As deep as the REST API takes (com.strongroom.api.Json): deeper bodies are a parse error. */
     static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
             .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
-                    .maxNestingDepth(64)
+                    .maxNestingDepth(com.strongroom.api.Json.MAX_NESTING_DEPTH)
                     .build())
             .build());
 

@@ -74,7 +74,7 @@ public record RowChange(char op, String table, Map<String, Object> key, Map<Stri
     }
 
     /** The value as the journal keeps it: large objects read whole, everything else as is. */
-    static Object normalise(Object value) throws SQLException {
+    public static Object normalise(Object value) throws SQLException {
         if (value instanceof Clob clob) {
             return clob.getSubString(1, (int) clob.length());
         }
