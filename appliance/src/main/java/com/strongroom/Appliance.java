@@ -193,7 +193,7 @@ public final class Appliance implements AutoCloseable {
                         config.server().host(),
                         config.server().httpsPort(),
                         config.server().httpPort(),
-                        tls.toTls()),
+                        tls.toTls(config.server().tlsProfile())),
                 routing -> ApiRoutes.routing(
                         routing,
                         new ApiRoutes.Services(

@@ -2,6 +2,7 @@ package com.strongroom.api;
 
 import com.strongroom.crypto.Drbg;
 import com.strongroom.crypto.Fips;
+import com.strongroom.crypto.TlsProfile;
 import io.helidon.common.tls.Tls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +36,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -114,10 +117,43 @@ public final class TlsMaterial {
 
     /** A Helidon TLS configuration for the server socket: this key and certificate, TLS 1.3 only. */
     public Tls toTls() {
+        return toTls(TlsProfile.STANDARD);
+    }
+
+    /** As {@link #toTls()}, with the provider, suites and groups of {@code profile}. */
+    public Tls toTls(TlsProfile profile) {
+        if (profile == TlsProfile.STANDARD) {
+            return Tls.builder()
+                    .privateKey(privateKey)
+                    .privateKeyCertChain(List.of(certificate))
+                    .enabledProtocols(List.of("TLSv1.3"))
+                    .build();
+        }
+        SSLContext context;
+        try {
+            context = FipsTlsContext.create(privateKey, certificate);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(
+                    "cannot set up TLS profile " + profile.configName() + ": " + e.getMessage(), e);
+        }
+        SSLParameters parameters = new SSLParameters();
+        parameters.setProtocols(new String[] {"TLSv1.3"});
+        parameters.setCipherSuites(profile.cipherSuites().toArray(String[]::new));
+        parameters.setNamedGroups(profile.namedGroups().toArray(String[]::new));
+        // The server's order, not the client's: the strongest suite and curve both sides have.
+        parameters.setUseCipherSuitesOrder(true);
+        LOG.log(
+                System.Logger.Level.INFO,
+                "TLS profile {0}: {1}; TLS 1.3, suites {2}, groups {3}",
+                profile.configName(),
+                FipsTlsContext.providerDescription(),
+                profile.cipherSuites(),
+                profile.namedGroups());
         return Tls.builder()
-                .privateKey(privateKey)
-                .privateKeyCertChain(List.of(certificate))
+                .sslContext(context)
+                .sslParameters(parameters)
                 .enabledProtocols(List.of("TLSv1.3"))
+                .enabledCipherSuites(profile.cipherSuites())
                 .build();
     }
 

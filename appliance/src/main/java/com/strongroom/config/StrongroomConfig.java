@@ -39,6 +39,7 @@ public record StrongroomConfig(
             int httpsPort,
             int httpPort,
             Path tlsDir,
+            com.strongroom.crypto.TlsProfile tlsProfile,
             List<String> hostNames,
             RateLimits limits,
             List<String> corsOrigins) {}
@@ -154,6 +155,7 @@ public record StrongroomConfig(
                 r.port("server.https-port", "STRONGROOM_HTTPS_PORT", 0),
                 r.port("server.http-port", "STRONGROOM_HTTP_PORT", -1),
                 r.path("server.tls-dir", null, home),
+                tlsProfile(r),
                 r.strings("server.host-names").isEmpty() ? List.of("localhost", host) : r.strings("server.host-names"),
                 new RateLimits(
                         r.integer("server.rate-limit-per-hour", 0, 100_000_000),
@@ -422,6 +424,15 @@ public record StrongroomConfig(
     }
 
     /** PKCS#11 labels are at most 32 bytes. */
+    private static com.strongroom.crypto.TlsProfile tlsProfile(ConfigReader r) {
+        String value = r.requiredString("server.tls-profile", 20);
+        try {
+            return com.strongroom.crypto.TlsProfile.fromConfig(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException("server.tls-profile", e.getMessage());
+        }
+    }
+
     private static String label(ConfigReader r, String key) {
         String label = r.requiredString(key, 32);
         if (!label.matches("[A-Za-z0-9._-]+")) {
@@ -437,7 +448,14 @@ public record StrongroomConfig(
      */
     public StrongroomConfig forScratchHome(Path otherHome) {
         Server s = new Server(
-                server.host(), 0, -1, otherHome.resolve("tls"), server.hostNames(), server.limits(), List.of());
+                server.host(),
+                0,
+                -1,
+                otherHome.resolve("tls"),
+                server.tlsProfile(),
+                server.hostNames(),
+                server.limits(),
+                List.of());
         Index i = new Index(
                 otherHome.resolve("data").resolve("indexes"),
                 index.pageCacheBytes(),

@@ -37,6 +37,16 @@ class StrongroomConfigTest {
         assertEquals(dir.resolve("hsm/user.pin"), c.hsm().pinFile());
         assertEquals(dir.resolve("tls"), c.server().tlsDir());
         assertEquals(Duration.ofSeconds(2), c.hsm().probeInterval());
+        assertEquals(com.strongroom.crypto.TlsProfile.STANDARD, c.server().tlsProfile());
+    }
+
+    @Test
+    void tlsProfile_isStandardOrFips_andAnythingElseNamesTheKey() throws Exception {
+        assertEquals(
+                com.strongroom.crypto.TlsProfile.FIPS,
+                load("server:\n  tls-profile: fips\n", Map.of()).server().tlsProfile());
+        String message = failure("server:\n  tls-profile: fips140\n", Map.of());
+        assertTrue(message.contains("server.tls-profile") && message.contains("standard or fips"), message);
     }
 
     @Test
