@@ -18,6 +18,8 @@ public final class H2Database implements AutoCloseable {
     /** The system property H2 binds its servers to; Main sets it to 127.0.0.1. */
     public static final String BIND_ADDRESS_PROPERTY = "h2.bindAddress";
 
+    private static final String USER = "STRONGROOM";
+
     private final JdbcDataSource dataSource;
     private final Connection keepAlive;
     private final char[] password;
@@ -41,6 +43,54 @@ public final class H2Database implements AutoCloseable {
     public static H2Database open(
             Path file, String migrations, boolean autoServer, char[] filePassword, String schemaVersion)
             throws SQLException {
+        return open(file, migrations, autoServer, filePassword, null, schemaVersion);
+    }
+
+    /**
+     * An unencrypted database other local processes reach through its auto-server, on loopback
+     * only and only with {@code userPassword}. A database still without a password (made before
+     * passwords, or freshly restored) gets it set on this first open. The caller keeps and zeroes
+     * {@code userPassword}.
+     */
+    public static H2Database openShared(Path file, String migrations, char[] userPassword) throws SQLException {
+        try {
+            return open(file, migrations, true, null, userPassword.clone(), null);
+        } catch (SQLException e) {
+            if (e.getErrorCode() != org.h2.api.ErrorCode.WRONG_USER_OR_PASSWORD || !Files.exists(dbFile(file))) {
+                throw e;
+            }
+        }
+        try (H2Database unprotected = open(file, migrations, false, null, new char[0], null);
+                Connection c = unprotected.connection();
+                java.sql.PreparedStatement alter = c.prepareStatement("ALTER USER \"" + USER + "\" SET PASSWORD ?")) {
+            alter.setString(1, new String(userPassword));
+            alter.execute();
+        } catch (SQLException e) {
+            if (e.getErrorCode() == org.h2.api.ErrorCode.WRONG_USER_OR_PASSWORD) {
+                throw new SQLException(
+                        file + " is protected by a password other than the one this home holds; restore the password"
+                                + " file that belongs to it",
+                        e.getSQLState(),
+                        e.getErrorCode(),
+                        e);
+            }
+            throw e;
+        }
+        return open(file, migrations, true, null, userPassword.clone(), null);
+    }
+
+    private static Path dbFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".mv.db");
+    }
+
+    private static H2Database open(
+            Path file,
+            String migrations,
+            boolean autoServer,
+            char[] filePassword,
+            char[] userPassword,
+            String schemaVersion)
+            throws SQLException {
         try {
             Files.createDirectories(file.getParent());
         } catch (java.io.IOException e) {
@@ -59,8 +109,8 @@ public final class H2Database implements AutoCloseable {
         }
         JdbcDataSource ds = new JdbcDataSource();
         ds.setURL(url.toString());
-        ds.setUser("strongroom");
-        char[] password = new char[0];
+        ds.setUser(USER);
+        char[] password = userPassword != null ? userPassword : new char[0];
         if (filePassword != null) {
             // H2 takes "<file password> <user password>"; the user password adds nothing here.
             password = Arrays.copyOf(filePassword, filePassword.length + 2);

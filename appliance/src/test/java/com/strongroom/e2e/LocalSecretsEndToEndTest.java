@@ -17,8 +17,12 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Properties;
+import org.h2.api.ErrorCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +71,7 @@ class LocalSecretsEndToEndTest {
             for (String f : List.of(
                     "keyring/keyring.mv.db",
                     "keyring/keyring.lock.db",
+                    "keyring/keyring.password",
                     "data/metadata.mv.db",
                     "data/metadata.lock.db")) {
                 Path file = lab.home.resolve(f);
@@ -75,6 +80,18 @@ class LocalSecretsEndToEndTest {
                 }
             }
             assertTrue(Files.exists(lab.home.resolve("data/metadata.mv.db")));
+
+            // knowing the server and its id (the lock file) is not enough: the keyring wants its password
+            String url = "jdbc:h2:file:" + lab.home.resolve("keyring/keyring") + ";AUTO_SERVER=TRUE";
+            SQLException refused =
+                    assertThrows(SQLException.class, () -> DriverManager.getConnection(url, "strongroom", "")
+                            .close());
+            assertEquals(ErrorCode.WRONG_USER_OR_PASSWORD, refused.getErrorCode(), refused.getMessage());
+            String password = Files.readString(lab.home.resolve("keyring/keyring.password"))
+                    .strip();
+            try (Connection c = DriverManager.getConnection(url, "strongroom", password)) {
+                assertTrue(c.isValid(2));
+            }
 
             // the CLI, another process, still reaches the running appliance's keyring that way
             ApplianceProcess.Result status = lab.cli("keys", "status");
