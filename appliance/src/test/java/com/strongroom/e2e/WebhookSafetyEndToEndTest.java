@@ -1,0 +1,213 @@
+package com.strongroom.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.strongroom.testing.Https;
+import com.strongroom.testing.LabAppliance;
+import com.strongroom.testing.RawReceiver;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Webhooks cannot be turned against the appliance or its network, and one receiver cannot hurt
+ * other deliveries: internal addresses are refused on the address actually resolved, a delivery
+ * has a hard total deadline, one organization's stalled receiver does not delay another's, and a
+ * deleted webhook's pending deliveries are dropped without wedging anyone else's.
+ */
+class WebhookSafetyEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void internalAddresses_areRefused_asLiteralsAtCreation_andAsResolvedNamesAtDelivery() throws Exception {
+        try (RawReceiver receiver = RawReceiver.answering(200);
+                LabAppliance lab = LabAppliance.start(dir, "webhooks:\n  max-attempts: 1\n")) {
+            Https https = lab.https();
+            String key = lab.ownerKey();
+            for (String url : List.of(
+                    "https://127.0.0.1:" + receiver.port() + "/hook",
+                    "https://[::ffff:127.0.0.1]:" + receiver.port() + "/hook",
+                    "https://[::1]/hook",
+                    "https://169.254.169.254/latest/meta-data/",
+                    "https://10.1.2.3/hook",
+                    "https://172.16.0.1/hook",
+                    "https://192.168.1.1/hook",
+                    "https://[fd00::1]/hook",
+                    "https://[fe80::1]/hook",
+                    "https://0.0.0.0/hook")) {
+                HttpResponse<String> r = https.post("/v1/webhooks", key, hook(url));
+                assertEquals(422, r.statusCode(), url + ": " + r.body());
+                JsonNode error = JSON.readTree(r.body());
+                assertEquals("validation_error", error.get("error").asText(), r.body());
+                assertTrue(r.body().contains("webhooks.allow-targets"), r.body());
+            }
+            JsonNode stored = JSON.readTree(https.get("/v1/webhooks", key).body());
+            assertEquals(0, stored.get("total").asInt(), "nothing was stored: " + stored);
+
+            // A name is judged on what it resolves to when the delivery is made.
+            HttpResponse<String> created =
+                    https.post("/v1/webhooks", key, hook("https://localhost:" + receiver.port() + "/hook"));
+            assertEquals(201, created.statusCode(), created.body());
+            String hookId = JSON.readTree(created.body()).get("id").asText();
+            https.post("/v1/datasets", key, "{\"name\":\"Refused\"}");
+            JsonNode delivery = awaitDelivery(https, key, hookId, "failed", Duration.ofSeconds(20));
+            String lastError = delivery.get("last_error").asText();
+            assertTrue(
+                    lastError.contains("destination refused")
+                            && lastError.contains("loopback")
+                            && lastError.contains("localhost resolves to"),
+                    lastError);
+            assertTrue(delivery.get("last_status_code").isNull());
+            assertEquals(0, receiver.connections(), "no connection was made to the loopback receiver");
+        }
+    }
+
+    @Test
+    void allowTargets_letAListedInternalReceiverThrough_andOnlyOnItsPort() throws Exception {
+        try (RawReceiver listed = RawReceiver.answering(200);
+                RawReceiver unlisted = RawReceiver.answering(200);
+                LabAppliance lab = LabAppliance.start(
+                        dir,
+                        "webhooks:\n  allow-loopback-http: true\n  max-attempts: 1\n  allow-targets: [\"127.0.0.1:"
+                                + listed.port() + "\"]\n")) {
+            Https https = lab.https();
+            String key = lab.ownerKey();
+            String toListed = create(https, key, "http://localhost:" + listed.port() + "/hook");
+            String toMapped = create(https, key, "http://[::ffff:127.0.0.1]:" + listed.port() + "/hook");
+            String toUnlisted = create(https, key, "http://localhost:" + unlisted.port() + "/hook");
+            https.post("/v1/datasets", key, "{\"name\":\"Allowed\"}");
+            String first = listed.nextRequest(20);
+            String second = listed.nextRequest(20);
+            assertNotNull(second, "the listed receiver got both deliveries (by name and by IPv4-mapped literal)");
+            String both = first + second;
+            assertTrue(both.contains("Host: localhost:" + listed.port() + "\r\n"), "original Host is sent: " + both);
+            assertTrue(both.contains("Host: [::ffff:127.0.0.1]:" + listed.port() + "\r\n"), both);
+            awaitDelivery(https, key, toListed, "delivered", Duration.ofSeconds(20));
+            awaitDelivery(https, key, toMapped, "delivered", Duration.ofSeconds(20));
+            JsonNode refused = awaitDelivery(https, key, toUnlisted, "failed", Duration.ofSeconds(20));
+            assertTrue(refused.get("last_error").asText().contains("destination refused"), refused.toString());
+            assertEquals(0, unlisted.connections());
+        }
+    }
+
+    @Test
+    void aReceiverDrippingItsBody_isCutAtTheDeliveryTimeout_andTheNextDeliveryGoesOut() throws Exception {
+        try (RawReceiver dripping = RawReceiver.drippingBody();
+                RawReceiver prompt = RawReceiver.answering(200);
+                LabAppliance lab = LabAppliance.start(
+                        dir, internal("  delivery-timeout: 2s\n  workers: 1\n  max-attempts: 1\n"))) {
+            Https https = lab.https();
+            String key = lab.ownerKey();
+            String slowHook = create(https, key, "http://127.0.0.1:" + dripping.port() + "/hook");
+            https.post("/v1/datasets", key, "{\"name\":\"Dripped\"}");
+            assertNotNull(dripping.nextRequest(20), "the dripping receiver got the delivery");
+            long started = System.nanoTime();
+            JsonNode cut = awaitDelivery(https, key, slowHook, "failed", Duration.ofSeconds(30));
+            long tookMillis = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(cut.get("last_error").asText().contains("no complete answer within 2 s"), cut.toString());
+            assertTrue(tookMillis < 15_000, "cut after " + tookMillis + " ms, not at the 2 s limit");
+
+            // One worker only: it must be free again, not stuck reading the endless body.
+            String promptHook = create(https, key, "http://127.0.0.1:" + prompt.port() + "/hook");
+            https.delete("/v1/webhooks/" + slowHook, key);
+            https.post("/v1/datasets", key, "{\"name\":\"After the drip\"}");
+            assertNotNull(prompt.nextRequest(20), "the next delivery went out");
+            awaitDelivery(https, key, promptHook, "delivered", Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void oneOrganizationsStalledReceiver_doesNotDelayAnothersDelivery() throws Exception {
+        try (RawReceiver stalled = RawReceiver.stalling();
+                RawReceiver prompt = RawReceiver.answering(200);
+                LabAppliance lab =
+                        LabAppliance.start(dir, internal("  delivery-timeout: 60s\n  retry-base-delay: 1h\n"))) {
+            String otherKey = lab.addOrganization("Other");
+            Https https = lab.https();
+            String key = lab.ownerKey();
+            create(https, key, "http://127.0.0.1:" + stalled.port() + "/hook");
+            String promptHook = create(https, otherKey, "http://127.0.0.1:" + prompt.port() + "/hook");
+            for (int i = 0; i < 3; i++) {
+                https.post("/v1/datasets", key, "{\"name\":\"Stalled " + i + "\"}");
+            }
+            assertNotNull(stalled.nextRequest(20), "the stalled receiver holds a delivery");
+
+            long published = System.nanoTime();
+            https.post("/v1/datasets", otherKey, "{\"name\":\"Prompt\"}");
+            String request = prompt.nextRequest(30);
+            long waitedMillis = (System.nanoTime() - published) / 1_000_000;
+            assertNotNull(request, "the other organization's delivery arrived");
+            assertTrue(request.contains("dataset.created"), request);
+            assertTrue(
+                    waitedMillis < 4_000,
+                    "the other organization waited " + waitedMillis + " ms behind a stalled receiver");
+            awaitDelivery(https, otherKey, promptHook, "delivered", Duration.ofSeconds(10));
+            assertEquals(1, stalled.connections(), "one organization has one delivery in flight at a time");
+        }
+    }
+
+    @Test
+    void deletingAWebhook_dropsItsRetryingDeliveries_andOthersStillGoOut() throws Exception {
+        try (RawReceiver failing = RawReceiver.answering(500);
+                RawReceiver later = RawReceiver.answering(200);
+                LabAppliance lab = LabAppliance.start(dir, internal("  retry-base-delay: 1s\n  max-attempts: 5\n"))) {
+            Https https = lab.https();
+            String key = lab.ownerKey();
+            String doomed = create(https, key, "http://127.0.0.1:" + failing.port() + "/hook");
+            https.post("/v1/datasets", key, "{\"name\":\"Retried\"}");
+            assertNotNull(failing.nextRequest(20), "first attempt made");
+            assertEquals(200, https.delete("/v1/webhooks/" + doomed, key).statusCode());
+
+            String survivor = create(https, key, "http://127.0.0.1:" + later.port() + "/hook");
+            Thread.sleep(1_500); // past the retry time the deleted webhook's delivery had
+            https.post("/v1/datasets", key, "{\"name\":\"After delete\"}");
+            assertNotNull(later.nextRequest(20), "another webhook's delivery is not held up");
+            awaitDelivery(https, key, survivor, "delivered", Duration.ofSeconds(10));
+            assertNull(failing.nextRequest(4), "the deleted webhook's retry was dropped, not sent");
+        }
+    }
+
+    /** Receivers of these tests run on loopback: plain HTTP and the loopback block allowed. */
+    private static String internal(String more) {
+        return "webhooks:\n  allow-loopback-http: true\n  allow-targets: [\"127.0.0.0/8\"]\n" + more;
+    }
+
+    private static String hook(String url) {
+        return "{\"url\":\"" + url + "\",\"events\":[\"dataset.created\"]}";
+    }
+
+    private static String create(Https https, String key, String url) throws Exception {
+        HttpResponse<String> r = https.post("/v1/webhooks", key, hook(url));
+        assertEquals(201, r.statusCode(), r.body());
+        return JSON.readTree(r.body()).get("id").asText();
+    }
+
+    /** Waits until the webhook's newest delivery has {@code status}; fails with its state otherwise. */
+    private static JsonNode awaitDelivery(Https https, String key, String hookId, String status, Duration wait)
+            throws Exception {
+        long deadline = System.nanoTime() + wait.toNanos();
+        JsonNode state;
+        do {
+            state = JSON.readTree(https.get("/v1/webhooks/" + hookId, key).body());
+            JsonNode deliveries = state.get("deliveries");
+            if (deliveries != null
+                    && !deliveries.isEmpty()
+                    && status.equals(deliveries.get(0).get("status").asText())) {
+                return deliveries.get(0);
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("no " + status + " delivery: " + state);
+    }
+}
