@@ -178,6 +178,53 @@ class WebhookSafetyEndToEndTest {
         }
     }
 
+    @Test
+    void aDeliveryThatFailsInsideTheAppliance_affectsOnlyItself() throws Exception {
+        try (RawReceiver damagedReceiver = RawReceiver.answering(200);
+                RawReceiver healthyReceiver = RawReceiver.answering(200);
+                LabAppliance lab = LabAppliance.start(dir, internal("  max-attempts: 1\n"))) {
+            String key = lab.ownerKey();
+            String damaged = create(lab.https(), key, "http://127.0.0.1:" + damagedReceiver.port() + "/hook");
+            // One bit of the stored sealed secret flipped: opening it fails inside the dispatcher.
+            lab.offlineMetadata(c -> {
+                byte[] sealed;
+                try (var ps = c.prepareStatement("SELECT secret_sealed FROM webhook WHERE id = ?")) {
+                    ps.setString(1, damaged);
+                    try (var rs = ps.executeQuery()) {
+                        rs.next();
+                        sealed = rs.getBytes(1);
+                    }
+                }
+                sealed[sealed.length - 1] ^= 1;
+                try (var ps = c.prepareStatement("UPDATE webhook SET secret_sealed = ? WHERE id = ?")) {
+                    ps.setBytes(1, sealed);
+                    ps.setString(2, damaged);
+                    assertEquals(1, ps.executeUpdate());
+                }
+            });
+            Https https = lab.https();
+            https.post("/v1/datasets", key, "{\"name\":\"Damaged\"}");
+            JsonNode failed = awaitDelivery(https, key, damaged, "failed", Duration.ofSeconds(20));
+            assertTrue(failed.get("last_error").asText().startsWith("internal error ("), failed.toString());
+            assertEquals(0, damagedReceiver.connections());
+
+            HttpResponse<String> created =
+                    https.post("/v1/webhooks", key, hook("http://127.0.0.1:" + healthyReceiver.port() + "/hook"));
+            String healthySecret = JSON.readTree(created.body()).get("secret").asText();
+            String healthy = JSON.readTree(created.body()).get("id").asText();
+            for (String name : List.of("Healthy one", "Healthy two")) {
+                https.post("/v1/datasets", key, "{\"name\":\"" + name + "\"}");
+                String request = healthyReceiver.nextRequest(20);
+                assertNotNull(request, name + ": the other webhook's delivery went out");
+                assertTrue(request.contains(name), request);
+            }
+            awaitDelivery(https, key, healthy, "delivered", Duration.ofSeconds(10));
+            String log = lab.log();
+            assertTrue(log.contains("webhook delivery ") && log.contains("failed inside the appliance"), "logged");
+            assertTrue(!log.contains(healthySecret) && !log.contains("Healthy one"), "no secret or payload in the log");
+        }
+    }
+
     /** Receivers of these tests run on loopback: plain HTTP and the loopback block allowed. */
     private static String internal(String more) {
         return "webhooks:\n  allow-loopback-http: true\n  allow-targets: [\"127.0.0.0/8\"]\n" + more;
