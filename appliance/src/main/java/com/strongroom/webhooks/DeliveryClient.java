@@ -62,7 +62,7 @@ final class DeliveryClient {
         String host = uri.getHost();
         String bareHost = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
         int port = uri.getPort() == -1 ? (https ? 443 : 80) : uri.getPort();
-        InetAddress target = checkedAddress(bareHost, port);
+        InetAddress target = checkedAddress(resolve(bareHost, deadline), bareHost, port);
         Socket socket = new Socket();
         ScheduledFuture<?> cut = watchdog.schedule(() -> closeQuietly(socket), limit.toNanos(), TimeUnit.NANOSECONDS);
         try {
@@ -85,8 +85,35 @@ final class DeliveryClient {
         }
     }
 
-    private InetAddress checkedAddress(String host, int port) throws IOException, RefusedException {
-        InetAddress[] resolved = InetAddress.getAllByName(host);
+    /**
+     * The name's addresses, looked up once, within the deadline: the system resolver cannot be
+     * interrupted, so a lookup that hangs is left to its own thread and the delivery goes on failing.
+     */
+    private static InetAddress[] resolve(String host, long deadline) throws IOException {
+        java.util.concurrent.CompletableFuture<InetAddress[]> lookup = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("strongroom-webhooks-dns").start(() -> {
+            try {
+                lookup.complete(InetAddress.getAllByName(host));
+            } catch (Throwable e) {
+                lookup.completeExceptionally(e);
+            }
+        });
+        try {
+            return lookup.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new DeadlineException();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while resolving");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("name lookup failed", e.getCause());
+        }
+    }
+
+    private InetAddress checkedAddress(InetAddress[] resolved, String host, int port) throws RefusedException {
         for (InetAddress a : resolved) {
             String refusal = destinations.refusal(a, port);
             if (refusal != null) {

@@ -225,6 +225,54 @@ class WebhookSafetyEndToEndTest {
         }
     }
 
+    /**
+     * A guard for the hand-made client: over HTTPS it connects to the checked address yet still
+     * sends the URL's name as SNI and refuses a certificate the JDK's trust store does not vouch for.
+     */
+    @Test
+    void httpsDelivery_sendsTheOriginalNameAsSni_andChecksTheCertificate() throws Exception {
+        javax.net.ssl.SSLContext untrusted = com.strongroom.api.TlsMaterial.loadOrCreate(
+                        dir.resolve("receiver-tls"), List.of("localhost"))
+                .toTls()
+                .sslContext();
+        java.util.concurrent.LinkedBlockingQueue<String> sniSeen = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (javax.net.ssl.SSLServerSocket server = (javax.net.ssl.SSLServerSocket) untrusted
+                        .getServerSocketFactory()
+                        .createServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress());
+                LabAppliance lab = LabAppliance.start(
+                        java.nio.file.Files.createDirectories(dir.resolve("lab")),
+                        "webhooks:\n  max-attempts: 1\n  allow-targets: [\"127.0.0.0/8\"]\n")) {
+            javax.net.ssl.SSLParameters p = server.getSSLParameters();
+            p.setSNIMatchers(List.of(new javax.net.ssl.SNIMatcher(javax.net.ssl.StandardConstants.SNI_HOST_NAME) {
+                @Override
+                public boolean matches(javax.net.ssl.SNIServerName name) {
+                    sniSeen.add(new String(name.getEncoded(), java.nio.charset.StandardCharsets.US_ASCII));
+                    return true;
+                }
+            }));
+            server.setSSLParameters(p);
+            Thread acceptor = Thread.ofPlatform().daemon().start(() -> {
+                try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) server.accept()) {
+                    s.startHandshake();
+                } catch (java.io.IOException expected) {
+                    // the appliance refuses the untrusted certificate
+                }
+            });
+            Https https = lab.https();
+            String key = lab.ownerKey();
+            String hookId = create(https, key, "https://localhost:" + server.getLocalPort() + "/hook");
+            https.post("/v1/datasets", key, "{\"name\":\"Over TLS\"}");
+            assertEquals("localhost", sniSeen.poll(20, java.util.concurrent.TimeUnit.SECONDS));
+            JsonNode failed = awaitDelivery(https, key, hookId, "failed", Duration.ofSeconds(20));
+            assertEquals(
+                    "connection failed: SSLHandshakeException",
+                    failed.get("last_error").asText(),
+                    failed.toString());
+            server.close();
+            acceptor.join(5_000);
+        }
+    }
+
     /** Receivers of these tests run on loopback: plain HTTP and the loopback block allowed. */
     private static String internal(String more) {
         return "webhooks:\n  allow-loopback-http: true\n  allow-targets: [\"127.0.0.0/8\"]\n" + more;
