@@ -42,6 +42,7 @@ import com.strongroom.search.DatasetSearch;
 import com.strongroom.store.ChangeJournal;
 import com.strongroom.store.H2Database;
 import com.strongroom.store.MetadataStore;
+import com.strongroom.webhooks.Destinations;
 import com.strongroom.webhooks.WebhookDispatcher;
 import com.strongroom.webhooks.Webhooks;
 import io.helidon.webserver.WebServer;
@@ -132,14 +133,18 @@ public final class Appliance implements AutoCloseable {
                 config.retention().softDeletedDatasets(),
                 config.quotas());
         DocumentStore documentStore = new DocumentStore(metadata);
-        Webhooks webhooks = new Webhooks(metadata, keys, clock);
+        Destinations webhookDestinations = new Destinations(config.webhooks().allowTargets());
+        Webhooks webhooks = new Webhooks(metadata, keys, clock, webhookDestinations);
         WebhookDispatcher dispatcher = WebhookDispatcher.start(
                 webhooks,
                 keys,
                 new WebhookDispatcher.Settings(
                         config.webhooks().retryBaseDelay(),
                         config.webhooks().maxAttempts(),
-                        config.webhooks().disableAfter()));
+                        config.webhooks().disableAfter(),
+                        config.webhooks().deliveryTimeout(),
+                        config.webhooks().workers(),
+                        webhookDestinations));
         IngestWorker worker = new IngestWorker(
                 documentStore,
                 indexes,

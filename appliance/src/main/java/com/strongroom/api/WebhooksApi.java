@@ -77,7 +77,11 @@ final class WebhooksApi implements HttpService {
         return events;
     }
 
-    /** HTTPS only; plain HTTP to a loopback address only where configuration allows it (tests). */
+    /**
+     * HTTPS only; plain HTTP to a loopback address only where configuration allows it (tests).
+     * A literal address that deliveries would refuse is refused here already; a name is judged
+     * at each delivery, on the addresses it resolves to then.
+     */
     private String urlProblem(String url) {
         URI uri;
         try {
@@ -88,6 +92,13 @@ final class WebhooksApi implements HttpService {
         if (uri.getHost() == null || uri.getUserInfo() != null) {
             return "must be an absolute URL with a host and no credentials";
         }
+        if (uri.getPort() > 65535) {
+            return "has a port outside 1..65535";
+        }
+        String refusal = literalRefusal(uri);
+        if (refusal != null) {
+            return "is refused: " + refusal.substring("destination refused: ".length());
+        }
         if ("https".equalsIgnoreCase(uri.getScheme())) {
             return null;
         }
@@ -95,6 +106,19 @@ final class WebhooksApi implements HttpService {
             return null;
         }
         return "must use https";
+    }
+
+    private String literalRefusal(URI uri) {
+        String host = uri.getHost();
+        String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        InetAddress literal;
+        try {
+            literal = InetAddress.ofLiteral(bare);
+        } catch (IllegalArgumentException notALiteral) {
+            return null;
+        }
+        int port = uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+        return webhooks.destinations().refusal(literal, port);
     }
 
     private static boolean isLoopback(String host) {

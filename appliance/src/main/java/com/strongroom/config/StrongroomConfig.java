@@ -129,8 +129,22 @@ public record StrongroomConfig(
         }
     }
 
-    /** Delivery policy; plain-HTTP loopback receivers are for tests and labs only. */
-    public record Webhooks(boolean allowLoopbackHttp, Duration retryBaseDelay, int maxAttempts, int disableAfter) {}
+    /**
+     * Delivery policy; plain-HTTP loopback receivers are for tests and labs only.
+     *
+     * @param allowTargets address blocks (and ports) deliveries may reach although they are
+     *     loopback, private or link-local; empty = public addresses only
+     * @param deliveryTimeout hard limit for one delivery, connect to the last byte of the answer
+     * @param workers deliveries in flight at once; each organization has at most one
+     */
+    public record Webhooks(
+            boolean allowLoopbackHttp,
+            Duration retryBaseDelay,
+            int maxAttempts,
+            int disableAfter,
+            List<com.strongroom.webhooks.AllowedTarget> allowTargets,
+            Duration deliveryTimeout,
+            int workers) {}
 
     public static StrongroomConfig load(Path configFile, Map<String, String> env) {
         Config.Builder builder =
@@ -224,7 +238,10 @@ public record StrongroomConfig(
                 r.bool("webhooks.allow-loopback-http", false),
                 r.duration("webhooks.retry-base-delay", Duration.ofMillis(100), Duration.ofHours(1)),
                 r.integer("webhooks.max-attempts", 1, 20),
-                r.integer("webhooks.disable-after", 1, 1000));
+                r.integer("webhooks.disable-after", 1, 1000),
+                allowTargets(r.strings("webhooks.allow-targets")),
+                r.duration("webhooks.delivery-timeout", Duration.ofMillis(100), Duration.ofMinutes(5)),
+                r.integer("webhooks.workers", 1, 64));
         return new StrongroomConfig(
                 home,
                 server,
@@ -411,6 +428,18 @@ public record StrongroomConfig(
                 r.string("oauth.redirect-uri").isPresent() ? r.httpUrl("oauth.redirect-uri") : null,
                 idle,
                 absolute);
+    }
+
+    private static List<com.strongroom.webhooks.AllowedTarget> allowTargets(List<String> entries) {
+        List<com.strongroom.webhooks.AllowedTarget> targets = new java.util.ArrayList<>();
+        for (String entry : entries) {
+            try {
+                targets.add(com.strongroom.webhooks.AllowedTarget.parse(entry));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException("webhooks.allow-targets", e.getMessage());
+            }
+        }
+        return List.copyOf(targets);
     }
 
     private static List<String> origins(List<String> origins) {

@@ -62,14 +62,55 @@ final class WebhookStore {
         }
     }
 
+    /** Marks the webhook deleted and drops its pending and retrying deliveries with it. */
     boolean delete(String organizationId, String id, OffsetDateTime at) throws SQLException {
-        try (Connection c = metadata.db().connection();
-                PreparedStatement ps = c.prepareStatement("UPDATE webhook SET deleted_at = ?, secret_sealed = X''"
+        try (Connection c = metadata.db().connection()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                boolean deleted;
+                try (PreparedStatement ps = c.prepareStatement("UPDATE webhook SET deleted_at = ?, secret_sealed = X''"
                         + " WHERE organization_id = ? AND id = ? AND deleted_at IS NULL")) {
-            ps.setObject(1, at);
-            ps.setString(2, organizationId);
-            ps.setString(3, id);
-            return ps.executeUpdate() == 1;
+                    ps.setObject(1, at);
+                    ps.setString(2, organizationId);
+                    ps.setString(3, id);
+                    deleted = ps.executeUpdate() == 1;
+                }
+                if (deleted) {
+                    try (PreparedStatement ps = c.prepareStatement(DROP_PENDING + " webhook_id = ?")) {
+                        ps.setString(1, id);
+                        ps.executeUpdate();
+                    }
+                }
+                c.commit();
+                return deleted;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+        }
+    }
+
+    private static final String DROP_PENDING = "UPDATE webhook_delivery SET status = 'DROPPED', next_attempt_at = NULL,"
+            + " last_error = 'webhook deleted' WHERE status = 'PENDING' AND";
+
+    /** Drops one delivery found pending after its webhook was deleted. */
+    void drop(String deliveryId) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement(DROP_PENDING + " id = ?")) {
+            ps.setString(1, deliveryId);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Pending deliveries of webhooks deleted before deletion dropped them (older versions). */
+    void dropDeliveriesOfDeletedWebhooks() throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement(
+                        DROP_PENDING + " webhook_id IN (SELECT id FROM webhook WHERE deleted_at IS NOT NULL)")) {
+            ps.executeUpdate();
         }
     }
 
@@ -112,16 +153,33 @@ final class WebhookStore {
         }
     }
 
-    record Due(String id, String webhookId, String url, String event, String payload, int attempts) {}
+    record Due(
+            String id,
+            String webhookId,
+            String organizationId,
+            String url,
+            String event,
+            String payload,
+            int attempts) {}
 
-    List<Due> due(OffsetDateTime now, int limit) throws SQLException {
+    /**
+     * The oldest due delivery of each organization not in {@code busy}, oldest first: one
+     * organization's backlog cannot fill the batch and hide the others'.
+     */
+    List<Due> due(OffsetDateTime now, java.util.Set<String> busy, int limit) throws SQLException {
         try (Connection c = metadata.db().connection();
-                PreparedStatement ps =
-                        c.prepareStatement("SELECT d.id, d.webhook_id, w.url, d.event, d.payload, d.attempts"
-                                + " FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id WHERE d.status = 'PENDING'"
-                                + " AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?")) {
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT id, webhook_id, organization_id, url, event, payload, attempts FROM ("
+                                + "SELECT d.id, d.webhook_id, w.organization_id, w.url, d.event, d.payload, d.attempts,"
+                                + " d.next_attempt_at, ROW_NUMBER() OVER (PARTITION BY w.organization_id"
+                                + " ORDER BY d.next_attempt_at, d.id) AS rn"
+                                + " FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id"
+                                + " WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? AND w.deleted_at IS NULL"
+                                + " AND NOT (w.organization_id = ANY(?))) t"
+                                + " WHERE rn = 1 ORDER BY next_attempt_at, id LIMIT ?")) {
             ps.setObject(1, now);
-            ps.setInt(2, limit);
+            ps.setArray(2, c.createArrayOf("VARCHAR", busy.toArray(new String[0])));
+            ps.setInt(3, limit);
             List<Due> due = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -131,7 +189,8 @@ final class WebhookStore {
                             rs.getString(3),
                             rs.getString(4),
                             rs.getString(5),
-                            rs.getInt(6)));
+                            rs.getString(6),
+                            rs.getInt(7)));
                 }
             }
             return due;
@@ -149,9 +208,9 @@ final class WebhookStore {
             OffsetDateTime deliveredAt)
             throws SQLException {
         try (Connection c = metadata.db().connection();
-                PreparedStatement ps = c.prepareStatement(
-                        "UPDATE webhook_delivery SET status = ?, attempts = ?,"
-                                + " last_status_code = ?, last_error = ?, next_attempt_at = ?, delivered_at = ? WHERE id = ?")) {
+                PreparedStatement ps = c.prepareStatement("UPDATE webhook_delivery SET status = ?, attempts = ?,"
+                        + " last_status_code = ?, last_error = ?, next_attempt_at = ?, delivered_at = ?"
+                        + " WHERE id = ? AND status = 'PENDING'")) {
             ps.setString(1, status);
             ps.setInt(2, attempts);
             ps.setObject(3, code);

@@ -35,12 +35,20 @@ public final class Webhooks {
     private final WebhookStore store;
     private final KeyManager keys;
     private final Clock clock;
+    private final Destinations destinations;
     private volatile Runnable published = () -> {};
 
-    public Webhooks(com.strongroom.store.MetadataStore metadata, KeyManager keys, Clock clock) {
+    public Webhooks(
+            com.strongroom.store.MetadataStore metadata, KeyManager keys, Clock clock, Destinations destinations) {
         this.store = new WebhookStore(metadata);
         this.keys = keys;
         this.clock = clock;
+        this.destinations = destinations;
+    }
+
+    /** Which addresses deliveries may reach; the API refuses literal addresses that never may. */
+    public Destinations destinations() {
+        return destinations;
     }
 
     WebhookStore store() {
@@ -82,10 +90,17 @@ public final class Webhooks {
         return store.deliveries(webhookId, limit);
     }
 
-    /** The signing secret, decrypted for one delivery. */
-    byte[] secret(String webhookId) throws SQLException, KeyDestroyedException, DecryptionFailedException {
-        WebhookStore.Secret s = store.secret(webhookId).orElseThrow(() -> new IllegalStateException("webhook deleted"));
-        return SealedBlob.open(keys.key(KEY_PURPOSE, s.keyVersion()), SECRET_LABEL, webhookId, s.sealed());
+    /** The signing secret, decrypted for one delivery; empty once the webhook is deleted. */
+    Optional<byte[]> secret(String webhookId) throws SQLException, KeyDestroyedException, DecryptionFailedException {
+        Optional<WebhookStore.Secret> s = store.secret(webhookId);
+        if (s.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(SealedBlob.open(
+                keys.key(KEY_PURPOSE, s.get().keyVersion()),
+                SECRET_LABEL,
+                webhookId,
+                s.get().sealed()));
     }
 
     /**

@@ -50,8 +50,9 @@ class WebhooksEndToEndTest {
             exchange.close();
         });
         receiver.start();
-        String yaml = "webhooks:\n  allow-loopback-http: true\n  retry-base-delay: 200ms\n  max-attempts: 2\n"
-                + "  disable-after: 2\n";
+        String yaml =
+                "webhooks:\n  allow-loopback-http: true\n  allow-targets: [\"127.0.0.1/32\"]\n  retry-base-delay: 200ms\n  max-attempts: 2\n"
+                        + "  disable-after: 2\n";
         try (LabAppliance lab = LabAppliance.start(dir, yaml)) {
             Https https = lab.https();
             String key = lab.ownerKey();

@@ -263,6 +263,24 @@ public final class LabAppliance implements AutoCloseable {
         });
     }
 
+    /** Work on the open metadata database, see {@link #offlineMetadata}. */
+    public interface MetadataWork {
+        void apply(java.sql.Connection connection) throws Exception;
+    }
+
+    /**
+     * Runs {@code work} on the metadata database while the server is stopped, as an operator tool
+     * (or someone with the disk) would, then serves again: for tests of damaged rows.
+     */
+    public void offlineMetadata(MetadataWork work) throws Exception {
+        offline(s -> {
+            try (java.sql.Connection c = s.metadata().db().connection()) {
+                work.apply(c);
+            }
+            return "";
+        });
+    }
+
     private record OfflineStores(MetadataStore metadata, ApiKeys apiKeys) {}
 
     private interface OfflineWork {
