@@ -65,7 +65,11 @@ public final class DatasetIndexes implements SealListener, Closeable {
             return t;
         });
         long every = settings.commitInterval().toMillis();
-        committer.scheduleWithFixedDelay(this::commitAll, every, every, TimeUnit.MILLISECONDS);
+        committer.scheduleWithFixedDelay(
+                com.strongroom.tasks.SurvivingTask.of("index commit", this::commitAll),
+                every,
+                every,
+                TimeUnit.MILLISECONDS);
         if (keys.state() == SealState.UNSEALED) {
             afterUnseal(keys);
         }
