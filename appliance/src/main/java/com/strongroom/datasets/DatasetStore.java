@@ -205,6 +205,19 @@ public final class DatasetStore {
         }
     }
 
+    /** The organization a dataset belongs to, deleted or not (for entries the appliance makes itself). */
+    public Optional<String> organizationOf(String id) {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("SELECT organization_id FROM dataset WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Soft-deleted datasets whose window has passed, across organizations (for the purge job). */
     public List<Dataset> duePurges(OffsetDateTime now) throws SQLException {
         try (Connection c = metadata.db().connection();
