@@ -34,6 +34,7 @@ public final class KeyProbe implements AutoCloseable {
         ProbeWatchdog watchdog = new ProbeWatchdog(keys, interval);
         timer.scheduleWithFixedDelay(
                 SurvivingTask.of("HSM probe", () -> {
+                    watchdog.started();
                     try {
                         probe.run();
                     } finally {

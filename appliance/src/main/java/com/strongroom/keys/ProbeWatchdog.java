@@ -7,8 +7,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Seals the appliance when the HSM probe has not completed for {@value #MISSED_INTERVALS}
- * intervals while unsealed: a PKCS#11 call that hangs never throws, so the probe alone would
+ * Seals the appliance when a run of the HSM probe has not completed {@value #MISSED_INTERVALS}
+ * intervals after it started, while unsealed: a PKCS#11 call that hangs never throws, so the probe alone would
  * keep the appliance serving on keys it can no longer check. Runs on its own thread, so a hung
  * probe cannot stop it.
  */
@@ -18,7 +18,8 @@ final class ProbeWatchdog implements AutoCloseable {
     private final KeyManager keys;
     private final long allowedNanos;
     private final ScheduledExecutorService timer;
-    private volatile long lastCompleted = System.nanoTime();
+    /** When the running probe started, or 0 between runs: a starved scheduler is no HSM hang. */
+    private volatile long runningSince;
 
     ProbeWatchdog(KeyManager keys, Duration interval) {
         this.keys = keys;
@@ -33,17 +34,22 @@ final class ProbeWatchdog implements AutoCloseable {
                 SurvivingTask.of("HSM probe watchdog", this::check), every, every, TimeUnit.MILLISECONDS);
     }
 
+    /** The probe starts a run. */
+    void started() {
+        runningSince = Math.max(1, System.nanoTime());
+    }
+
     /** The probe finished a run (whatever its outcome). */
     void completed() {
-        lastCompleted = System.nanoTime();
+        runningSince = 0;
     }
 
     private void check() {
-        long since = System.nanoTime() - lastCompleted;
-        if (since > allowedNanos && keys.state() == SealState.UNSEALED) {
+        long started = runningSince;
+        long since = System.nanoTime() - started;
+        if (started != 0 && since > allowedNanos && keys.state() == SealState.UNSEALED) {
             keys.sealStalled("the HSM probe has not completed for " + MISSED_INTERVALS + " intervals ("
                     + Duration.ofNanos(since).toMillis() + " ms): an HSM call hangs");
-            completed(); // returns once the hung call let go; count from here, not from before the hang
         }
     }
 
