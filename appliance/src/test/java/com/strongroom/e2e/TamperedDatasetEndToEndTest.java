@@ -29,7 +29,13 @@ class TamperedDatasetEndToEndTest {
     @TempDir
     Path dir;
 
+    private record Created(String dataset, String document) {}
+
     private static String datasetWithDocument(Https https, String key, String name, String text) throws Exception {
+        return create(https, key, name, text).dataset();
+    }
+
+    private static Created create(Https https, String key, String name, String text) throws Exception {
         HttpResponse<String> r = https.post("/v1/datasets", key, JSON.writeValueAsString(Map.of("name", name)));
         assertEquals(201, r.statusCode(), r.body());
         String ds = JSON.readTree(r.body()).get("id").asText();
@@ -45,7 +51,16 @@ class TamperedDatasetEndToEndTest {
             assertTrue(System.nanoTime() < deadline, "document never became ready");
             Thread.sleep(100);
         }
-        return ds;
+        return new Created(ds, doc);
+    }
+
+    private static void copy(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (Stream<Path> s = Files.list(from)) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 
     /** Flips one byte in the middle of every file of the index. */
@@ -114,6 +129,57 @@ class TamperedDatasetEndToEndTest {
                 named |= tampered.equals(e.path("target").asText());
             }
             assertTrue(named, "no dataset.unreadable audit entry names " + tampered + ": " + audit);
+        }
+    }
+
+    /**
+     * A delete that fails half-way, on an index that cannot be read, must not leave a document
+     * marked deleted whose chunks come back once the operator puts the index files back.
+     */
+    @Test
+    void deleteFailingOnAnUnreadableIndex_neverLeavesADeletedDocumentSearchable() throws Exception {
+        try (LabAppliance lab = LabAppliance.start(dir, "")) {
+            Https https = lab.https();
+            String key = lab.ownerKey();
+            Created c = create(https, key, "Ledger", "The ledger records the rotation of the signing key.");
+            Path index = lab.home.resolve("data/indexes").resolve(c.dataset());
+            Path saved = dir.resolve("saved-index");
+
+            lab.stop();
+            copy(index, saved);
+            tamper(index);
+            lab.restart();
+            https = lab.https();
+            HttpResponse<String> delete =
+                    https.delete("/v1/datasets/" + c.dataset() + "/documents/" + c.document(), key);
+            assertEquals(500, delete.statusCode(), delete.body());
+            assertEquals(
+                    "dataset_unreadable",
+                    JSON.readTree(delete.body()).path("error").asText(),
+                    delete.body());
+
+            lab.stop();
+            copy(saved, index); // the operator puts the good files back
+            lab.restart();
+            https = lab.https();
+            HttpResponse<String> doc = https.get("/v1/datasets/" + c.dataset() + "/documents/" + c.document(), key);
+            JsonNode hits = JSON.readTree(
+                            query(https, key, c.dataset(), "ledger").body())
+                    .path("results");
+            if (doc.statusCode() == 404) {
+                assertEquals(0, hits.size(), "a deleted document's chunks are searchable again: " + hits);
+            }
+            assertEquals(200, doc.statusCode(), "the failed delete left the document in place");
+            assertEquals(1, hits.size(), hits.toString());
+
+            HttpResponse<String> retried =
+                    https.delete("/v1/datasets/" + c.dataset() + "/documents/" + c.document(), key);
+            assertEquals(200, retried.statusCode(), retried.body());
+            assertEquals(
+                    0,
+                    JSON.readTree(query(https, key, c.dataset(), "ledger").body())
+                            .path("results")
+                            .size());
         }
     }
 }
