@@ -234,6 +234,32 @@ public final class DatasetStore {
         }
     }
 
+    /**
+     * Marks a due dataset purged, in one statement that a restore cannot interleave with: false if
+     * it was restored (or purged) meanwhile.
+     */
+    public boolean claimPurge(String id, OffsetDateTime now) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("UPDATE dataset SET purged_at = ? WHERE id = ?"
+                        + " AND deleted_at IS NOT NULL AND purge_after <= ? AND purged_at IS NULL")) {
+            ps.setObject(1, now);
+            ps.setString(2, id);
+            ps.setObject(3, now);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    public boolean isPurged(String id) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT 1 FROM dataset WHERE id = ? AND purged_at IS NOT NULL")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     public void markPurged(String id, OffsetDateTime at) throws SQLException {
         try (Connection c = metadata.db().connection();
                 PreparedStatement ps = c.prepareStatement("UPDATE dataset SET purged_at = ? WHERE id = ?")) {
