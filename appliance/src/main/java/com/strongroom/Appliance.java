@@ -3,6 +3,7 @@ package com.strongroom;
 import com.strongroom.api.ApiRoutes;
 import com.strongroom.api.HttpsServer;
 import com.strongroom.api.TlsMaterial;
+import com.strongroom.audit.AuditEvent;
 import com.strongroom.audit.AuditKeys;
 import com.strongroom.audit.AuditSearch;
 import com.strongroom.audit.ChainedAuditLog;
@@ -118,6 +119,18 @@ public final class Appliance implements AutoCloseable {
                         config.index().commitInterval()),
                 keys);
         keys.addListener(indexes);
+        DatasetStore datasetRows = new DatasetStore(metadata);
+        // in the dataset's organization's trail, not every organization's
+        indexes.reportUnreadableTo((datasetId, reason) -> audit.record(new AuditEvent(
+                java.time.Instant.now(),
+                "system",
+                datasetRows.organizationOf(datasetId).orElse(null),
+                "dataset.unreadable",
+                datasetId,
+                "local",
+                AuditEvent.Outcome.FAILURE,
+                null,
+                "its index cannot be read: " + reason)));
         ChangeJournal changeJournal = new ChangeJournal(metadata::db);
         indexes.journalChangesTo(new IndexJournal(changeJournal, keys));
 

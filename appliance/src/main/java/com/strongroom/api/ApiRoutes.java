@@ -84,7 +84,7 @@ public final class ApiRoutes {
                     chain.proceed();
                 })
                 .addFilter(new AccessControl(auth, authFailures, s.audit(), s.sessions()))
-                .register("/health", new HealthService(s.keys()))
+                .register("/health", new HealthService(s.keys(), s.search()))
                 .register("/auth", new SignInApi(s.signIn(), s.tokens(), s.sessions(), s.audit(), s.members()))
                 .register("/", new UiService())
                 .register("/v1/openapi.json", new OpenApiService())
@@ -143,6 +143,14 @@ public final class ApiRoutes {
                                 "dataset_name_taken",
                                 e.getMessage() + ".",
                                 List.of(Map.of("field", "name", "message", e.getMessage() + "."))))
+                .error(
+                        com.strongroom.search.DatasetUnreadableException.class,
+                        (req, res, e) -> Json.error(
+                                res,
+                                Status.INTERNAL_SERVER_ERROR_500,
+                                "dataset_unreadable",
+                                e.getMessage(),
+                                Map.of("dataset_id", e.datasetId())))
                 .error(
                         UnknownDatasetException.class,
                         (req, res, e) ->

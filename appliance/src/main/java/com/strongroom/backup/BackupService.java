@@ -145,8 +145,16 @@ public final class BackupService implements AutoCloseable {
     /** Starts the schedule: journal every interval, snapshots when due, operator requests every second. */
     public void start() {
         long every = settings.journalInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::tick, Math.min(every, 1000), every, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(this::serveRequests, 1, 1, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(
+                com.strongroom.tasks.SurvivingTask.of("backup journal and snapshot", this::tick),
+                Math.min(every, 1000),
+                every,
+                TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(
+                com.strongroom.tasks.SurvivingTask.of("backup operator requests", this::serveRequests),
+                1,
+                1,
+                TimeUnit.SECONDS);
         if (targets.isEmpty()) {
             LOG.warning("backup: turned off (backup.enabled: false or no backup.targets): nothing is backed up");
         } else {

@@ -139,34 +139,51 @@ public final class DatasetService {
     }
 
     /**
-     * Purges every dataset whose restore window has passed: index files deleted, every version of
-     * its DEK destroyed, row marked purged. Returns how many were purged.
+     * Purges every dataset whose restore window has passed: row claimed as purged first (so a
+     * restore racing with the purge finds nothing to restore: only one of the two succeeds), then
+     * index files deleted and every version of its DEK destroyed. A purge claimed but not finished
+     * (a failure, a kill) is finished on a later run. Returns how many were purged.
      */
     public int purgeDue() throws SQLException {
         int purged = 0;
-        for (Dataset d : store.duePurges(now())) {
-            try {
-                indexes.drop(d.id());
-                String purpose = "dataset:" + d.id();
-                for (DekRecord dek : keys.keyring().deks()) {
-                    if (dek.purpose().equals(purpose) && dek.state() != DekState.DESTROYED) {
-                        keys.shred(purpose, dek.version());
-                    }
-                }
-                store.markPurged(d.id(), now());
+        OffsetDateTime now = now();
+        for (Dataset d : store.duePurges(now)) {
+            if (store.claimPurge(d.id(), now) && finishPurge(d.id())) {
                 audit.record(AuditEvent.system(
                         "dataset.purged",
                         d.id(),
                         AuditEvent.Outcome.SUCCESS,
                         "crypto-shredded after the restore window"));
                 purged++;
-            } catch (IOException | RuntimeException e) {
-                LOG.log(
-                        Level.WARNING,
-                        "purge of dataset " + d.id() + " failed; retried on the next run: " + e.getMessage());
+            }
+        }
+        for (DekRecord dek : keys.keyring().deks()) {
+            if (dek.purpose().startsWith("dataset:") && dek.state() != DekState.DESTROYED) {
+                String id = dek.purpose().substring("dataset:".length());
+                if (store.isPurged(id)) {
+                    finishPurge(id); // claimed by an earlier run that did not finish
+                }
             }
         }
         return purged;
+    }
+
+    private boolean finishPurge(String datasetId) {
+        try {
+            indexes.drop(datasetId);
+            String purpose = "dataset:" + datasetId;
+            for (DekRecord dek : keys.keyring().deks()) {
+                if (dek.purpose().equals(purpose) && dek.state() != DekState.DESTROYED) {
+                    keys.shred(purpose, dek.version());
+                }
+            }
+            return true;
+        } catch (IOException | SQLException | RuntimeException e) {
+            LOG.log(
+                    Level.WARNING,
+                    "purge of dataset " + datasetId + " failed; finished on the next run: " + e.getMessage());
+            return false;
+        }
     }
 
     private OffsetDateTime now() {

@@ -205,6 +205,19 @@ public final class DatasetStore {
         }
     }
 
+    /** The organization a dataset belongs to, deleted or not (for entries the appliance makes itself). */
+    public Optional<String> organizationOf(String id) {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("SELECT organization_id FROM dataset WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Soft-deleted datasets whose window has passed, across organizations (for the purge job). */
     public List<Dataset> duePurges(OffsetDateTime now) throws SQLException {
         try (Connection c = metadata.db().connection();
@@ -218,6 +231,32 @@ public final class DatasetStore {
                 }
             }
             return due;
+        }
+    }
+
+    /**
+     * Marks a due dataset purged, in one statement that a restore cannot interleave with: false if
+     * it was restored (or purged) meanwhile.
+     */
+    public boolean claimPurge(String id, OffsetDateTime now) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("UPDATE dataset SET purged_at = ? WHERE id = ?"
+                        + " AND deleted_at IS NOT NULL AND purge_after <= ? AND purged_at IS NULL")) {
+            ps.setObject(1, now);
+            ps.setString(2, id);
+            ps.setObject(3, now);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    public boolean isPurged(String id) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT 1 FROM dataset WHERE id = ? AND purged_at IS NOT NULL")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         }
     }
 

@@ -26,7 +26,7 @@ public final class PurgeJob implements AutoCloseable {
             return t;
         });
         scheduler.scheduleWithFixedDelay(
-                () -> {
+                com.strongroom.tasks.SurvivingTask.of("dataset purge", () -> {
                     if (keys.state() != SealState.UNSEALED) {
                         return;
                     }
@@ -38,7 +38,7 @@ public final class PurgeJob implements AutoCloseable {
                     } catch (Exception e) {
                         LOG.log(Level.WARNING, "dataset purge failed; retried on the next run: " + e.getMessage());
                     }
-                },
+                }),
                 // a minute after start (not a whole interval: restarts must not postpone purges for ever)
                 Math.min(Duration.ofMinutes(1).toMillis(), every.toMillis()),
                 every.toMillis(),

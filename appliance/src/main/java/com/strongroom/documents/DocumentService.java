@@ -74,12 +74,23 @@ public final class DocumentService {
         return store.list(organizationId, datasetId, limit, offset);
     }
 
-    /** Removes the document's chunks from search and its original from the store. */
+    /**
+     * Removes the document's chunks from search, then its row and original from the store, in that
+     * order: a failure half-way (an unreadable index, a kill) leaves a document that still exists
+     * and can be deleted again, never a deleted document whose chunks are still found. The index is
+     * cleared once more after the row is marked, for an ingest round that indexed the document in
+     * between (the worker itself only re-clears documents already marked deleted).
+     */
     public boolean delete(String organizationId, String datasetId, String id) throws SQLException, IOException {
-        if (!store.delete(organizationId, datasetId, id, now())) {
+        if (store.find(organizationId, datasetId, id).isEmpty()) {
             return false;
         }
         var index = indexes.get(datasetId);
+        index.deleteDocument(id);
+        index.commit();
+        if (!store.delete(organizationId, datasetId, id, now())) {
+            return false;
+        }
         long generation = index.deleteDocument(id);
         index.commit();
         try {

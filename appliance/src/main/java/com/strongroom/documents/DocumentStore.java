@@ -30,7 +30,8 @@ public final class DocumentStore {
     }
 
     /**
-     * Inserts the row with its sealed original; status PROCESSING queues it.
+     * Inserts the row with its sealed original; status PROCESSING queues it. Returns once the row
+     * is forced onto the disk, so that an upload answered with 202 survives a power cut.
      *
      * @throws QuotaExceededException when the dataset holds {@code maxDocuments} documents
      */
@@ -46,6 +47,7 @@ public final class DocumentStore {
                 throw e;
             }
         }
+        metadata.db().sync();
     }
 
     private static void requireRoom(Connection c, String datasetId, int maxDocuments) throws SQLException {

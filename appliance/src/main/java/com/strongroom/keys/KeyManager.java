@@ -40,6 +40,9 @@ public final class KeyManager implements AutoCloseable {
     private volatile boolean unsealing;
 
     private volatile String sealedReason = "not unsealed yet";
+    /** Set by the probe watchdog while a hung HSM call holds this manager: requests are refused. */
+    private volatile String stalledReason;
+
     private Pkcs11Hsm hsm;
     private String lastFailure;
     private FileTime pinFileTimeAtRejection;
@@ -69,10 +72,14 @@ public final class KeyManager implements AutoCloseable {
     }
 
     public SealState state() {
-        return state;
+        return stalledReason != null ? SealState.SEALED : state;
     }
 
     public String sealedReason() {
+        String stalled = stalledReason;
+        if (stalled != null) {
+            return stalled;
+        }
         return state == SealState.SEALED ? sealedReason : null;
     }
 
@@ -232,6 +239,23 @@ public final class KeyManager implements AutoCloseable {
         }
         zeroKeys();
         closeHsm();
+    }
+
+    /**
+     * Seals though a hung HSM call may hold this manager's lock (the probe runs under it): new
+     * requests are refused at once, and the full seal (listeners closed, DEKs zeroed) runs on the
+     * calling thread as soon as the lock is free.
+     */
+    public void sealStalled(String reason) {
+        stalledReason = reason;
+        LOG.log(Level.SEVERE, "sealing: " + reason);
+        synchronized (this) {
+            try {
+                seal(reason);
+            } finally {
+                stalledReason = null;
+            }
+        }
     }
 
     /** One health check of the HSM; seals or unseals as needed. Called on a short interval. */
@@ -424,7 +448,7 @@ public final class KeyManager implements AutoCloseable {
 
     /** Keys are readable while unsealed, and by seal listeners while they open or close. */
     public boolean keysAvailable() {
-        return state == SealState.UNSEALED || sealing || unsealing;
+        return (state == SealState.UNSEALED && stalledReason == null) || sealing || unsealing;
     }
 
     private void requireUnsealed() {

@@ -55,6 +55,10 @@ public final class DatasetIndexes implements SealListener, Closeable {
     private final ScheduledExecutorService committer;
     private volatile boolean sealed = true;
     private volatile IndexChangeLog changeLog = IndexChangeLog.NONE;
+    /** Datasets whose index failed to open, with the reason (for health and the log only). */
+    private final Map<String, String> unreadable = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private volatile java.util.function.BiConsumer<String, String> unreadableListener = (id, reason) -> {};
 
     public DatasetIndexes(Settings settings, KeyManager keys) {
         this.settings = settings;
@@ -65,7 +69,11 @@ public final class DatasetIndexes implements SealListener, Closeable {
             return t;
         });
         long every = settings.commitInterval().toMillis();
-        committer.scheduleWithFixedDelay(this::commitAll, every, every, TimeUnit.MILLISECONDS);
+        committer.scheduleWithFixedDelay(
+                com.strongroom.tasks.SurvivingTask.of("index commit", this::commitAll),
+                every,
+                every,
+                TimeUnit.MILLISECONDS);
         if (keys.state() == SealState.UNSEALED) {
             afterUnseal(keys);
         }
@@ -103,6 +111,28 @@ public final class DatasetIndexes implements SealListener, Closeable {
         Open opened = openDirectory(datasetId, dir, true, spec);
         open.put(datasetId, opened);
         return opened.index();
+    }
+
+    /** Told once per dataset id and unseal when its index turns out unreadable (for the audit trail). */
+    public void reportUnreadableTo(java.util.function.BiConsumer<String, String> listener) {
+        this.unreadableListener = listener;
+    }
+
+    /** Dataset id to reason, for every dataset whose index could not be opened since the unseal. */
+    public Map<String, String> unreadable() {
+        return Map.copyOf(unreadable);
+    }
+
+    private void markUnreadable(String datasetId, Exception e) {
+        String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
+        LOG.log(Level.SEVERE, "index of dataset " + datasetId + " cannot be read: " + reason);
+        if (unreadable.put(datasetId, reason) == null) {
+            try {
+                unreadableListener.accept(datasetId, reason);
+            } catch (RuntimeException listenerFailed) {
+                LOG.log(Level.WARNING, "could not report unreadable dataset " + datasetId, listenerFailed);
+            }
+        }
     }
 
     /** Every index opened from now on tells {@code log} of its changes (set before unsealing). */
@@ -198,7 +228,16 @@ public final class DatasetIndexes implements SealListener, Closeable {
         if (!Files.isDirectory(dir)) {
             throw new UnknownDatasetException(datasetId);
         }
-        Open opened = openDirectory(datasetId, dir, false, null);
+        Open opened;
+        try {
+            opened = openDirectory(datasetId, dir, false, null);
+        } catch (SealedException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            markUnreadable(datasetId, e);
+            throw new DatasetUnreadableException(datasetId);
+        }
+        unreadable.remove(datasetId); // put back by the operator (a restore of its files)
         open.put(datasetId, opened);
         return opened.index();
     }
@@ -323,7 +362,8 @@ public final class DatasetIndexes implements SealListener, Closeable {
                 try {
                     open.put(id, openDirectory(id, dir(id), false, null));
                 } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.SEVERE, "index of dataset " + id + " could not be opened: " + e.getMessage());
+                    // left closed: this dataset answers dataset_unreadable, every other one serves
+                    markUnreadable(id, e);
                 }
             }
         }
@@ -337,6 +377,7 @@ public final class DatasetIndexes implements SealListener, Closeable {
     public synchronized void beforeSeal(KeyManager keys, String reason) {
         sealed = true;
         closeAll(true);
+        unreadable.clear(); // looked at again at the next unseal
     }
 
     private void closeAll(boolean commit) {

@@ -18,6 +18,11 @@ public final class DatasetSearch {
         this.model = model;
     }
 
+    /** Dataset id to reason, for datasets whose index cannot be read (health reports them). */
+    public java.util.Map<String, String> unreadableDatasets() {
+        return indexes.unreadable();
+    }
+
     /** The spec of datasets whose vectors the appliance computes itself. */
     public EmbeddingSpec defaultSpec() {
         return new EmbeddingSpec(model.id(), model.dimensions());

@@ -47,6 +47,8 @@ class DatasetServiceTest {
     private DatasetService datasets;
     private String org;
     private String otherOrg;
+    private ChainedAuditLog audit;
+    private MetadataStore metadata;
 
     /** A clock the test moves forward, to walk through the 30-day window in no time. */
     private static final class MutableClock extends Clock {
@@ -85,8 +87,8 @@ class DatasetServiceTest {
         keys = KeyManager.create(new Keyring(db), token.settings());
         open.add(keys);
         keys.initialize("strongroom-kek", false);
-        ChainedAuditLog audit = new ChainedAuditLog(db, new AuditKeys(keys));
-        MetadataStore metadata = new MetadataStore(dir.resolve("data/metadata"));
+        audit = new ChainedAuditLog(db, new AuditKeys(keys));
+        metadata = new MetadataStore(dir.resolve("data/metadata"));
         keys.addListener(audit);
         keys.addListener(metadata);
         indexes = new DatasetIndexes(
@@ -209,5 +211,51 @@ class DatasetServiceTest {
         assertThrows(UnknownDatasetException.class, () -> indexes.get(d.id()));
         assertEquals(0, datasets.purgeDue(), "purged once");
         assertTrue(indexes.get(kept.id()).chunkCount() == 0, "the kept dataset's index still opens");
+    }
+
+    /**
+     * A restore that started just inside the window and a purge that started just after it, run
+     * at once on the same dataset: the purge is held inside its work (the key manager's lock,
+     * which it takes to drop the index) while the restore runs. Only one of the two may succeed.
+     */
+    @Test
+    void purgeAndRestoreOfTheSameDataset_cannotBothSucceed() throws Exception {
+        Dataset d = create(org, "Contested");
+        datasets.delete(org, d.id()).orElseThrow();
+        DatasetService restorer = new DatasetService(
+                new DatasetStore(metadata),
+                indexes,
+                keys,
+                audit,
+                Clock.fixed(clock.instant().plus(Duration.ofDays(30)).minusSeconds(1), ZoneOffset.UTC),
+                DatasetService.DEFAULT_RESTORE_WINDOW,
+                new Quotas(3, 10_000));
+        clock.advance(Duration.ofDays(30).plusSeconds(1));
+        java.util.concurrent.atomic.AtomicInteger purged = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Thread purge;
+        boolean restored;
+        synchronized (keys) {
+            purge = new Thread(() -> {
+                try {
+                    purged.set(datasets.purgeDue());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            purge.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (purge.getState() != Thread.State.BLOCKED) {
+                assertTrue(System.nanoTime() < deadline, "the purge never reached the key manager");
+                Thread.sleep(10);
+            }
+            restored = restorer.restore(org, d.id()).isPresent();
+        }
+        purge.join(10_000);
+        boolean purgeWon = purged.get() == 1;
+        assertTrue(restored != purgeWon, "restored: " + restored + ", purged: " + purged.get());
+        assertEquals(restored, datasets.find(org, d.id()).isPresent());
+        if (restored) {
+            assertTrue(Files.exists(dir.resolve("data/indexes").resolve(d.id())), "a restored dataset keeps its index");
+        }
     }
 }

@@ -231,6 +231,13 @@ public final class LabAppliance implements AutoCloseable {
         return c.process();
     }
 
+    /** Stops serving (a clean shutdown), e.g. to change files on disk before {@link #restart}. */
+    public void stop() throws Exception {
+        if (serve.isAlive()) {
+            serve.stop();
+        }
+    }
+
     /** Starts serving again on the same home, ports and token. */
     public void restart() throws Exception {
         if (serve.isAlive()) {
