@@ -162,8 +162,10 @@ public final class Appliance implements AutoCloseable {
                 documentStore,
                 indexes,
                 keys,
-                TextExtractor.create(DocumentLimits.defaults()
-                        .withMaxBytes(config.documents().maxBytes())),
+                TextExtractor.create(
+                        DocumentLimits.defaults()
+                                .withMaxBytes(config.documents().maxBytes()),
+                        config.documents().extractionTimeBudget()),
                 new Chunker(new ChunkingOptions(
                         config.chunking().maxChars(), config.chunking().overlapChars())),
                 model,
@@ -223,7 +225,7 @@ public final class Appliance implements AutoCloseable {
                                 search,
                                 documents,
                                 metadata,
-                                config.documents().maxBytes(),
+                                config.documents(),
                                 webhooks,
                                 config.webhooks().allowLoopbackHttp(),
                                 config.server().limits(),

@@ -49,7 +49,7 @@ public final class ApiRoutes {
             DatasetSearch search,
             DocumentService documents,
             MetadataStore metadata,
-            long maxDocumentBytes,
+            StrongroomConfig.Documents documentLimits,
             Webhooks webhooks,
             boolean allowLoopbackWebhooks,
             StrongroomConfig.RateLimits limits,
@@ -98,7 +98,8 @@ public final class ApiRoutes {
                                 s.documents(),
                                 s.audit(),
                                 idempotency,
-                                s.maxDocumentBytes(),
+                                s.documentLimits().maxBytes(),
+                                new UploadBudget(s.documentLimits().uploadBytesInFlight()),
                                 s.search().defaultSpec().model(),
                                 s.webhooks()))
                 .register("/v1/webhooks", new WebhooksApi(s.webhooks(), s.audit(), s.allowLoopbackWebhooks()))

@@ -35,6 +35,7 @@ final class DocumentsApi implements HttpService {
     private final Webhooks webhooks;
     static final int MAX_PROVIDED_CHUNKS = 10_000;
     private final IdempotencyKeys idempotency;
+    private final UploadBudget uploadBudget;
 
     DocumentsApi(
             DatasetService datasets,
@@ -42,6 +43,7 @@ final class DocumentsApi implements HttpService {
             AuditLog audit,
             IdempotencyKeys idempotency,
             long maxBytes,
+            UploadBudget uploadBudget,
             String builtinModel,
             Webhooks webhooks) {
         this.builtinModel = builtinModel;
@@ -51,6 +53,7 @@ final class DocumentsApi implements HttpService {
         this.documents = documents;
         this.audit = audit;
         this.maxBytes = maxBytes;
+        this.uploadBudget = uploadBudget;
     }
 
     @Override
@@ -73,6 +76,31 @@ final class DocumentsApi implements HttpService {
         boolean multipart = MultipartForm.isMultipart(contentType);
         // JSON escapes can double the size of a text; multipart adds framing and metadata
         long cap = multipart ? maxBytes + 64 * 1024 : 2 * maxBytes + 64 * 1024;
+        // What this body may hold in memory, reserved before a byte is read: its declared length,
+        // or the cap when it has none (chunked).
+        long declared = req.headers().contentLength().orElse(cap);
+        try (UploadBudget.Reservation ignored = uploadBudget.reserve(Math.min(Math.max(declared, 0), cap))) {
+            if (ignored == null) {
+                res.header(HeaderNames.RETRY_AFTER, Long.toString(UploadBudget.RETRY_AFTER_SECONDS));
+                throw new ApiException(
+                        Status.SERVICE_UNAVAILABLE_503,
+                        "uploads_busy",
+                        "The appliance is receiving as many uploads as it can hold; retry after "
+                                + UploadBudget.RETRY_AFTER_SECONDS + " seconds.");
+            }
+            upload(req, res, p, dataset, contentType, multipart, cap);
+        }
+    }
+
+    private void upload(
+            ServerRequest req,
+            ServerResponse res,
+            Principal p,
+            Dataset dataset,
+            String contentType,
+            boolean multipart,
+            long cap)
+            throws SQLException {
         byte[] raw;
         try {
             raw = RequestBody.bytes(req, cap);

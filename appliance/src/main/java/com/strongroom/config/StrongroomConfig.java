@@ -89,7 +89,12 @@ public record StrongroomConfig(
 
     public record Chunking(int maxChars, int overlapChars) {}
 
-    public record Documents(long maxBytes) {}
+    /**
+     * @param maxBytes largest upload
+     * @param extractionTimeBudget time one document's text extraction may take before it fails
+     * @param uploadBytesInFlight upload bodies held at once, all clients together; beyond it 503
+     */
+    public record Documents(long maxBytes, Duration extractionTimeBudget, long uploadBytesInFlight) {}
 
     /**
      * @param softDeletedDatasets how long a deleted dataset stays restorable before it is purged
@@ -233,7 +238,10 @@ public record StrongroomConfig(
                 };
         int maxChars = r.integer("chunking.max-chars", 50, 100_000);
         int overlap = r.integer("chunking.overlap-chars", 0, maxChars / 2);
-        Documents documents = new Documents(r.bytes("documents.max-bytes", 1024, 1L << 30));
+        Documents documents = new Documents(
+                r.bytes("documents.max-bytes", 1024, 1L << 30),
+                r.duration("documents.extraction-time-budget", Duration.ofMillis(100), Duration.ofHours(1)),
+                r.bytes("documents.upload-bytes-in-flight", 1024, 1L << 40));
         Webhooks webhooks = new Webhooks(
                 r.bool("webhooks.allow-loopback-http", false),
                 r.duration("webhooks.retry-base-delay", Duration.ofMillis(100), Duration.ofHours(1)),

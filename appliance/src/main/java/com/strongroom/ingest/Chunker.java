@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * one, up to the overlap.
  */
 public final class Chunker {
-    private static final Pattern HEADING = Pattern.compile("^ {0,3}(#{1,6})[ \\t]+(.+?)[ \\t#]*$", Pattern.MULTILINE);
+    // Linear: a run of blanks is tried only from the single newline before it.
     private static final Pattern BLANK_LINES = Pattern.compile("\\n[ \\t\\f\\r]*\\n|\\f");
 
     private final ChunkingOptions options;
@@ -93,27 +93,93 @@ public final class Chunker {
         List<Unit> units = new ArrayList<>();
         List<String> headings = new ArrayList<>();
         int from = 0;
-        Matcher heading = HEADING.matcher(source);
         while (from < source.length()) {
-            boolean found = heading.find(from);
-            int blockEnd = found ? heading.start() : source.length();
+            Heading heading = nextHeading(source, from);
+            int blockEnd = heading != null ? heading.start() : source.length();
             paragraphs(source, from, blockEnd, path(headings), units);
-            if (!found) {
+            if (heading == null) {
                 break;
             }
-            int level = heading.group(1).length();
+            int level = heading.level();
             while (headings.size() >= level) {
                 headings.removeLast();
             }
             while (headings.size() < level - 1) {
                 headings.add("");
             }
-            headings.add(heading.group(2).strip());
+            headings.add(heading.title());
             int[] span = trim(source, heading.start(), heading.end());
             units.add(new Unit(span[0], span[1], true, span[1], true, path(headings)));
             from = heading.end();
         }
         return units;
+    }
+
+    /** An ATX heading line: {@code start..end} without its line break. */
+    private record Heading(int start, int end, int level, String title) {}
+
+    /**
+     * The first Markdown ATX heading ({@code ## Title ##}) on a line starting at or after {@code
+     * from}, scanning each line once. It was the pattern {@code ^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$},
+     * whose lazy title and trailing class backtrack quadratically over a long run of blanks.
+     */
+    private static Heading nextHeading(String s, int from) {
+        int line = from;
+        if (line > 0 && !isLineBreak(s.charAt(line - 1))) {
+            line = nextLine(s, line);
+        }
+        while (line < s.length()) {
+            int end = line;
+            while (end < s.length() && !isLineBreak(s.charAt(end))) {
+                end++;
+            }
+            Heading h = heading(s, line, end);
+            if (h != null) {
+                return h;
+            }
+            line = end + 1;
+        }
+        return null;
+    }
+
+    private static int nextLine(String s, int i) {
+        while (i < s.length() && !isLineBreak(s.charAt(i))) {
+            i++;
+        }
+        return i + 1;
+    }
+
+    private static Heading heading(String s, int start, int end) {
+        int i = start;
+        while (i < end && i - start < 3 && s.charAt(i) == ' ') {
+            i++;
+        }
+        int hashes = i;
+        while (i < end && s.charAt(i) == '#' && i - hashes < 7) {
+            i++;
+        }
+        int level = i - hashes;
+        if (level < 1 || level > 6 || i + 1 >= end || !isBlank(s.charAt(i))) {
+            return null; // a heading needs its marks, a blank, and at least one more character
+        }
+        int title = i + 1;
+        while (title < end && isBlank(s.charAt(title))) {
+            title++;
+        }
+        int titleEnd = end;
+        while (titleEnd > title + 1 && (isBlank(s.charAt(titleEnd - 1)) || s.charAt(titleEnd - 1) == '#')) {
+            titleEnd--;
+        }
+        return new Heading(start, end, level, s.substring(title, titleEnd).strip());
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    /** The line terminators of {@link java.util.regex.Pattern}'s {@code $} and {@code .}. */
+    private static boolean isLineBreak(char c) {
+        return c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029';
     }
 
     private static String path(List<String> headings) {

@@ -1,5 +1,6 @@
 package com.strongroom.ingest;
 
+import com.strongroom.ingest.ExtractionBudget.BoundedText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,9 +12,9 @@ import java.util.Map;
 final class CsvText {
     private CsvText() {}
 
-    static String extract(String csv, Map<String, Object> properties) {
+    static String extract(String csv, Map<String, Object> properties, ExtractionBudget budget) {
         char separator = separator(csv);
-        StringBuilder out = new StringBuilder(csv.length() + csv.length() / 4);
+        BoundedText out = budget.newText();
         List<String> row = new ArrayList<>();
         StringBuilder cell = new StringBuilder();
         boolean quoted = false;
@@ -21,6 +22,9 @@ final class CsvText {
         int i = 0;
         while (i < csv.length()) {
             char c = csv.charAt(i++);
+            if ((i & 0xFFFF) == 0) {
+                budget.check();
+            }
             if (quoted) {
                 if (c == '"') {
                     if (i < csv.length() && csv.charAt(i) == '"') {
@@ -51,12 +55,18 @@ final class CsvText {
         return out.toString();
     }
 
-    private static int endRow(StringBuilder out, List<String> row, StringBuilder cell) {
+    private static int endRow(BoundedText out, List<String> row, StringBuilder cell) {
         row.add(cell.toString().strip());
         cell.setLength(0);
         boolean empty = row.stream().allMatch(String::isEmpty);
         if (!empty) {
-            out.append(String.join(" | ", row)).append('\n');
+            for (int i = 0; i < row.size(); i++) {
+                if (i > 0) {
+                    out.append(" | ");
+                }
+                out.append(row.get(i));
+            }
+            out.append('\n');
         }
         row.clear();
         return empty ? 0 : 1;

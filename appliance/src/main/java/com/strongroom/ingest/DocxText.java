@@ -50,11 +50,13 @@ final class DocxText {
 
     private DocxText() {}
 
-    static String extract(byte[] content, DocumentLimits limits, Map<String, Object> properties) {
+    static String extract(
+            byte[] content, DocumentLimits limits, Map<String, Object> properties, ExtractionBudget budget) {
         checkArchive(content, limits);
         try (XWPFDocument doc = new XWPFDocument(new ByteArrayInputStream(content))) {
             readProperties(doc, properties);
-            Lines out = new Lines(limits.maxTextChars());
+            budget.check();
+            Lines out = new Lines(budget);
             for (IBodyElement element : doc.getBodyElements()) {
                 append(element, out);
             }
@@ -92,7 +94,7 @@ final class DocxText {
                 for (XWPFTableRow row : t.getRows()) {
                     List<String> cells = new ArrayList<>();
                     for (XWPFTableCell cell : row.getTableCells()) {
-                        cells.add(cell.getTextRecursively().strip().replaceAll("\\s*\\n\\s*", " "));
+                        cells.add(Whitespace.joinLines(cell.getTextRecursively().strip()));
                     }
                     out.line(String.join(" | ", cells));
                 }
@@ -153,20 +155,15 @@ final class DocxText {
 
     /** Lines of text with a character budget. */
     private static final class Lines {
-        private final StringBuilder text = new StringBuilder();
-        private final long max;
+        private final ExtractionBudget.BoundedText text;
 
-        Lines(long max) {
-            this.max = max;
+        Lines(ExtractionBudget budget) {
+            this.text = budget.newText();
         }
 
         void line(String s) {
             if (s == null || s.isBlank()) {
                 return;
-            }
-            if (text.length() + (long) s.length() > max) {
-                throw new UnreadableDocumentException(
-                        "The DOCX's text has more than " + max + " characters, the limit.");
             }
             text.append(s).append('\n');
         }

@@ -1,5 +1,6 @@
 package com.strongroom.ingest;
 
+import com.strongroom.ingest.ExtractionBudget.BoundedText;
 import java.util.Map;
 import java.util.Set;
 import org.jsoup.Jsoup;
@@ -57,24 +58,32 @@ final class HtmlText {
 
     private HtmlText() {}
 
-    static String extract(String html, Map<String, Object> properties) {
+    static String extract(String html, Map<String, Object> properties, ExtractionBudget budget) {
         Document doc = Jsoup.parse(html);
+        budget.check();
         String title = doc.title().strip();
         if (!title.isEmpty()) {
             properties.put("title", title);
         }
         doc.select(INVISIBLE).remove();
-        StringBuilder out = new StringBuilder();
+        BoundedText out = budget.newText();
+        // Linear in the size of the tree: whether a text is preformatted is counted on the way
+        // down, and a cell's separator looks only at its neighbour, never at all its siblings.
         NodeTraversor.traverse(
                 new NodeVisitor() {
+                    private int preformatted;
+
                     @Override
                     public void head(Node node, int depth) {
                         if (node instanceof TextNode text) {
-                            appendText(out, text, inPre(text));
+                            appendText(out, text, preformatted > 0);
                         } else if (node instanceof Element e) {
+                            if (isPreformatted(e)) {
+                                preformatted++;
+                            }
                             if (BLOCKS.contains(e.normalName())) {
                                 newLine(out);
-                            } else if (CELLS.contains(e.normalName()) && e.elementSiblingIndex() > 0) {
+                            } else if (CELLS.contains(e.normalName()) && e.previousElementSibling() != null) {
                                 out.append(" | ");
                             }
                         }
@@ -82,8 +91,13 @@ final class HtmlText {
 
                     @Override
                     public void tail(Node node, int depth) {
-                        if (node instanceof Element e && BLOCKS.contains(e.normalName())) {
-                            newLine(out);
+                        if (node instanceof Element e) {
+                            if (isPreformatted(e)) {
+                                preformatted--;
+                            }
+                            if (BLOCKS.contains(e.normalName())) {
+                                newLine(out);
+                            }
                         }
                     }
                 },
@@ -91,7 +105,7 @@ final class HtmlText {
         return out.toString();
     }
 
-    private static void appendText(StringBuilder out, TextNode text, boolean pre) {
+    private static void appendText(BoundedText out, TextNode text, boolean pre) {
         if (pre) {
             out.append(text.getWholeText());
             return;
@@ -108,17 +122,11 @@ final class HtmlText {
         out.append(atLineStart || afterSpace ? s.stripLeading() : s);
     }
 
-    private static boolean inPre(TextNode text) {
-        for (Node n = text.parent(); n != null; n = n.parent()) {
-            if (n instanceof Element e
-                    && (e.normalName().equals("pre") || e.normalName().equals("textarea"))) {
-                return true;
-            }
-        }
-        return false;
+    private static boolean isPreformatted(Element e) {
+        return e.normalName().equals("pre") || e.normalName().equals("textarea");
     }
 
-    private static void newLine(StringBuilder out) {
+    private static void newLine(BoundedText out) {
         if (!out.isEmpty() && out.charAt(out.length() - 1) != '\n') {
             out.append('\n');
         }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.strongroom.ingest.ExtractionBudget.BoundedText;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -27,15 +28,21 @@ final class JsonText {
 
     private JsonText() {}
 
-    static String extract(String json) {
-        StringBuilder out = new StringBuilder(json.length());
+    /** Longest key path kept: deep nesting of long names would otherwise repeat megabytes per leaf. */
+    static final int MAX_KEY_PATH_CHARS = 1_000;
+
+    static String extract(String json, ExtractionBudget budget) {
+        BoundedText out = budget.newText();
         try (JsonParser p = FACTORY.createParser(json)) {
             Deque<String> prefixes = new ArrayDeque<>();
             prefixes.push("");
             JsonToken t;
             while ((t = p.nextToken()) != null) {
                 switch (t) {
-                    case START_OBJECT, START_ARRAY -> prefixes.push(join(prefixes.peek(), p.currentName()));
+                    case START_OBJECT, START_ARRAY -> {
+                        budget.check();
+                        prefixes.push(join(prefixes.peek(), p.currentName()));
+                    }
                     case END_OBJECT, END_ARRAY -> prefixes.pop();
                     case FIELD_NAME, VALUE_NULL, NOT_AVAILABLE, VALUE_EMBEDDED_OBJECT -> {}
                     default -> {
@@ -74,6 +81,10 @@ final class JsonText {
     private static String join(String prefix, String name) {
         if (name == null || name.isEmpty()) {
             return prefix;
+        }
+        if (prefix.length() + 1L + name.length() > MAX_KEY_PATH_CHARS) {
+            throw new UnreadableDocumentException("The JSON document has a key path longer than " + MAX_KEY_PATH_CHARS
+                    + " characters (names nested too deeply or too long).");
         }
         return prefix.isEmpty() ? name : prefix + "." + name;
     }

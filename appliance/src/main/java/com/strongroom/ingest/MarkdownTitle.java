@@ -11,7 +11,7 @@ final class MarkdownTitle {
                 .limit(200)
                 .map(String::strip)
                 .filter(l -> l.startsWith("# "))
-                .map(l -> l.substring(2).replaceAll("\\s+#+$", "").strip())
+                .map(l -> Whitespace.withoutClosingHashes(l.substring(2)).strip())
                 .filter(l -> !l.isEmpty())
                 .findFirst();
     }

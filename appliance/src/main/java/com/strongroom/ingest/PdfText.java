@@ -29,7 +29,8 @@ final class PdfText {
 
     private PdfText() {}
 
-    static String extract(byte[] content, DocumentLimits limits, Map<String, Object> properties) {
+    static String extract(
+            byte[] content, DocumentLimits limits, Map<String, Object> properties, ExtractionBudget budget) {
         var memoryOnly = MemoryUsageSetting.setupMainMemoryOnly(limits.maxPdfMemoryBytes());
         try (PDDocument doc = Loader.loadPDF(content, "", null, null, memoryOnly.streamCache)) {
             int pages = doc.getNumberOfPages();
@@ -41,10 +42,17 @@ final class PdfText {
             PDDocumentInformation info = doc.getDocumentInformation();
             putIfPresent(properties, "title", info.getTitle());
             putIfPresent(properties, "author", info.getAuthor());
-            PDFTextStripper stripper = new PDFTextStripper();
+            budget.check();
+            PDFTextStripper stripper = new PDFTextStripper() {
+                @Override
+                protected void startPage(org.apache.pdfbox.pdmodel.PDPage page) throws IOException {
+                    budget.check(); // a page can take long to lay out: look at the clock before each
+                    super.startPage(page);
+                }
+            };
             stripper.setLineSeparator("\n");
             stripper.setPageEnd("\n\f\n");
-            BoundedWriter out = new BoundedWriter(limits.maxTextChars());
+            BoundedWriter out = new BoundedWriter(budget);
             stripper.writeText(doc, out);
             return out.toString();
         } catch (DocumentRejectedException e) {
@@ -72,29 +80,20 @@ final class PdfText {
 
     /** A writer that refuses to grow past the text limit, so a huge PDF stops early. */
     private static final class BoundedWriter extends Writer {
-        private final StringBuilder text = new StringBuilder();
-        private final long max;
+        private final ExtractionBudget.BoundedText text;
 
-        BoundedWriter(long max) {
-            this.max = max;
+        BoundedWriter(ExtractionBudget budget) {
+            this.text = budget.newText();
         }
 
         @Override
         public void write(char[] buf, int off, int len) {
-            if (text.length() + (long) len > max) {
-                throw new UnreadableDocumentException(
-                        "The PDF's text has more than " + max + " characters, the limit.");
-            }
-            text.append(buf, off, len);
+            text.append(java.nio.CharBuffer.wrap(buf, off, len));
         }
 
         @Override
         public void write(String s, int off, int len) {
-            if (text.length() + (long) len > max) {
-                throw new UnreadableDocumentException(
-                        "The PDF's text has more than " + max + " characters, the limit.");
-            }
-            text.append(s, off, off + len);
+            text.append(s.subSequence(off, off + len));
         }
 
         @Override

@@ -2,11 +2,18 @@ package com.strongroom.ingest;
 
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
@@ -30,14 +37,36 @@ import java.util.regex.Pattern;
  */
 public final class TextExtractor {
     private static final int SNIFF_BYTES = 8 * 1024;
-    private static final Pattern TRAILING_SPACE = Pattern.compile("[ \\t\\x0B\\u00A0]+(?=\\n|\\f|$)");
-    private static final Pattern MANY_BLANK_LINES = Pattern.compile("\\n{3,}");
     private static final Pattern CONTROL = Pattern.compile("[\\x00-\\x08\\x0B\\x0E-\\x1F\\x7F\\uFEFF]");
 
-    private final DocumentLimits limits;
+    /** The default time budget per document ({@code documents.extraction-time-budget}). */
+    public static final Duration DEFAULT_TIME_BUDGET = Duration.ofSeconds(60);
 
-    private TextExtractor(DocumentLimits limits) {
+    /**
+     * Extracted text may have at most this many characters per byte of the document (plus {@link
+     * #TEXT_FLOOR_CHARS}), whatever the format: a CSV cell separator becomes {@code " | "}, a JSON
+     * leaf gets its key path; anything growing further is refused rather than held in memory.
+     */
+    static final int MAX_CHARS_PER_BYTE = 8;
+
+    static final int TEXT_FLOOR_CHARS = 64 * 1024;
+
+    /**
+     * Extractions running at once, those abandoned after their budget included: a parser that
+     * ignores interruption keeps its thread, but never more than this many of them.
+     */
+    static final int MAX_RUNNING_EXTRACTIONS = 4;
+
+    private final DocumentLimits limits;
+    private final Duration timeBudget;
+    private final Semaphore running = new Semaphore(MAX_RUNNING_EXTRACTIONS);
+
+    private TextExtractor(DocumentLimits limits, Duration timeBudget) {
+        if (timeBudget.isNegative() || timeBudget.isZero()) {
+            throw new IllegalArgumentException("timeBudget must be positive, was " + timeBudget);
+        }
         this.limits = limits;
+        this.timeBudget = timeBudget;
     }
 
     public static TextExtractor create() {
@@ -45,7 +74,15 @@ public final class TextExtractor {
     }
 
     public static TextExtractor create(DocumentLimits limits) {
-        return new TextExtractor(limits);
+        return create(limits, DEFAULT_TIME_BUDGET);
+    }
+
+    public static TextExtractor create(DocumentLimits limits, Duration timeBudget) {
+        return new TextExtractor(limits, timeBudget);
+    }
+
+    public Duration timeBudget() {
+        return timeBudget;
     }
 
     public DocumentLimits limits() {
@@ -60,7 +97,9 @@ public final class TextExtractor {
      * @param declaredContentType the declared content type, or null
      * @throws DocumentTooLargeException above {@link DocumentLimits#maxBytes()} (413)
      * @throws UnsupportedDocumentTypeException for a type not in {@link DocumentType} (415)
-     * @throws UnreadableDocumentException when the document cannot be read or has no text (422)
+     * @throws UnreadableDocumentException when the document cannot be read or has no text, when
+     *     its text would grow beyond {@link #MAX_CHARS_PER_BYTE} characters per byte, or when it
+     *     takes longer than the time budget (422)
      */
     public ExtractedText extract(byte[] content, String filename, String declaredContentType) {
         if (content.length > limits.maxBytes()) {
@@ -70,14 +109,82 @@ public final class TextExtractor {
             throw new UnreadableDocumentException("The document is empty.");
         }
         DocumentType type = detect(content, filename, declaredContentType);
+        return withinBudget(() -> extract(content, type, budgetFor(content.length)));
+    }
+
+    private ExtractionBudget budgetFor(long bytes) {
+        long relative = bytes * MAX_CHARS_PER_BYTE + TEXT_FLOOR_CHARS;
+        if (relative < limits.maxTextChars()) {
+            return new ExtractionBudget(
+                    relative,
+                    "The document's text would be more than " + MAX_CHARS_PER_BYTE
+                            + " times its size in bytes; it is refused (deeply nested keys or structures repeated per value?).",
+                    timeBudget);
+        }
+        return new ExtractionBudget(
+                limits.maxTextChars(),
+                "The document's text has more than " + limits.maxTextChars() + " characters, the limit.",
+                timeBudget);
+    }
+
+    /**
+     * Runs one extraction on a thread of its own and waits at most the time budget for it. The
+     * extractors check the budget as they go and stop by themselves; a parser stuck where it does
+     * not look (inside PDFBox, POI or jsoup) is interrupted and abandoned, so the caller — the
+     * ingest worker — is never held longer than the budget.
+     */
+    private ExtractedText withinBudget(Callable<ExtractedText> work) {
+        long deadline = System.nanoTime() + timeBudget.toNanos();
+        try {
+            if (!running.tryAcquire(timeBudget.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw ExtractionBudget.timedOut(timeBudget);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ExtractionBudget.timedOut(timeBudget);
+        }
+        FutureTask<ExtractedText> task = new FutureTask<>(work);
+        try {
+            Thread.ofPlatform().name("strongroom-extract").daemon().start(() -> {
+                try {
+                    task.run();
+                } finally {
+                    running.release();
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            running.release();
+            throw e;
+        }
+        try {
+            return task.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            task.cancel(true);
+            throw ExtractionBudget.timedOut(timeBudget);
+        } catch (InterruptedException e) {
+            task.cancel(true);
+            Thread.currentThread().interrupt();
+            throw ExtractionBudget.timedOut(timeBudget);
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case RuntimeException r -> throw r;
+                case Error err -> throw err;
+                default -> throw new UnreadableDocumentException("The document could not be read.");
+            }
+        }
+    }
+
+    private ExtractedText extract(byte[] content, DocumentType type, ExtractionBudget budget) {
         Map<String, Object> properties = new HashMap<>();
         String raw =
                 switch (type) {
-                    case PDF -> PdfText.extract(content, limits, properties);
-                    case DOCX -> DocxText.extract(content, limits, properties);
-                    default -> extractText(type, decode(content), properties);
+                    case PDF -> PdfText.extract(content, limits, properties, budget);
+                    case DOCX -> DocxText.extract(content, limits, properties, budget);
+                    default -> extractText(type, decode(content), properties, budget);
                 };
+        budget.check();
         String text = normalize(raw);
+        budget.check();
         if (text.length() > limits.maxTextChars()) {
             throw new UnreadableDocumentException("The document's text has " + text.length()
                     + " characters; the limit is " + limits.maxTextChars() + ".");
@@ -91,16 +198,17 @@ public final class TextExtractor {
         return new ExtractedText(text, type.mediaType(), properties);
     }
 
-    private String extractText(DocumentType type, String decoded, Map<String, Object> properties) {
+    private String extractText(
+            DocumentType type, String decoded, Map<String, Object> properties, ExtractionBudget budget) {
         if (decoded.length() > limits.maxTextChars()) {
             throw new UnreadableDocumentException("The document's text has " + decoded.length()
                     + " characters; the limit is " + limits.maxTextChars() + ".");
         }
         return switch (type) {
-            case HTML -> HtmlText.extract(decoded, properties);
-            case CSV -> CsvText.extract(decoded, properties);
-            case JSON -> JsonText.extract(decoded);
-            case XML -> XmlText.extract(decoded);
+            case HTML -> HtmlText.extract(decoded, properties, budget);
+            case CSV -> CsvText.extract(decoded, properties, budget);
+            case JSON -> JsonText.extract(decoded, budget);
+            case XML -> XmlText.extract(decoded, budget);
             case MARKDOWN -> {
                 MarkdownTitle.find(decoded).ifPresent(t -> properties.put("title", t));
                 yield decoded;
@@ -305,8 +413,8 @@ public final class TextExtractor {
         String s = text.replace("\r\n", "\n").replace('\r', '\n');
         s = Normalizer.normalize(s, Normalizer.Form.NFC);
         s = CONTROL.matcher(s).replaceAll("");
-        s = TRAILING_SPACE.matcher(s).replaceAll("");
-        s = MANY_BLANK_LINES.matcher(s).replaceAll("\n\n");
+        s = Whitespace.withoutTrailingBlanks(s);
+        s = Whitespace.withoutExtraBlankLines(s);
         return s.strip();
     }
 

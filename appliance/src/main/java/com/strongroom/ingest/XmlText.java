@@ -1,5 +1,6 @@
 package com.strongroom.ingest;
 
+import com.strongroom.ingest.ExtractionBudget.BoundedText;
 import java.io.StringReader;
 import javax.xml.XMLConstants;
 import javax.xml.stream.XMLInputFactory;
@@ -36,8 +37,8 @@ final class XmlText {
         return f;
     }
 
-    static String extract(String xml) {
-        StringBuilder out = new StringBuilder(xml.length());
+    static String extract(String xml, ExtractionBudget budget) {
+        BoundedText out = budget.newText();
         StringBuilder run = new StringBuilder();
         XMLStreamReader r = null;
         try {
@@ -50,7 +51,10 @@ final class XmlText {
                     case XMLStreamConstants.ENTITY_REFERENCE ->
                         throw new UnreadableDocumentException(
                                 "The XML document uses entities declared in a DTD, which are not accepted.");
-                    case XMLStreamConstants.START_ELEMENT, XMLStreamConstants.END_ELEMENT -> flush(run, out);
+                    case XMLStreamConstants.START_ELEMENT, XMLStreamConstants.END_ELEMENT -> {
+                        budget.check();
+                        flush(run, out);
+                    }
                     default -> {}
                 }
             }
@@ -74,11 +78,11 @@ final class XmlText {
         return out.toString();
     }
 
-    private static void flush(StringBuilder run, StringBuilder out) {
+    private static void flush(StringBuilder run, BoundedText out) {
         String text = run.toString().strip();
         run.setLength(0);
         if (!text.isEmpty()) {
-            out.append(text.replaceAll("[ \\t]*\\n\\s*", "\n")).append('\n');
+            out.append(Whitespace.tidyLineBreaks(text)).append('\n');
         }
     }
 }
