@@ -46,6 +46,10 @@ public final class RequestBody {
                 throw tooLarge(max);
             }
             return bytes;
+        } catch (io.helidon.common.buffers.DataReader.InsufficientDataAvailableException e) {
+            // The client went away before sending the body it announced: its request, not our fault.
+            throw new ApiException(
+                    Status.BAD_REQUEST_400, "bad_request", "The request body ended before its declared length.");
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
