@@ -381,7 +381,11 @@ public record StrongroomConfig(
 
     private static com.strongroom.auth.Role parseRole(String key, String value) {
         try {
-            return com.strongroom.auth.Role.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            com.strongroom.auth.Role role = com.strongroom.auth.Role.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            if (!com.strongroom.auth.Role.ORGANIZATION_ROLES.contains(role)) {
+                throw new IllegalArgumentException("operator is never given through SSO");
+            }
+            return role;
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(key, "'" + value + "' is not one of owner, admin, developer, viewer");
         }
@@ -486,5 +490,10 @@ public record StrongroomConfig(
 
     public Path bootstrapKeyFile() {
         return home.resolve("bootstrap").resolve("owner-api-key");
+    }
+
+    /** The first start's operator key, for /v1/system/* (rotations, backups); 0600 like the owner key. */
+    public Path bootstrapOperatorKeyFile() {
+        return home.resolve("bootstrap").resolve("operator-api-key");
     }
 }

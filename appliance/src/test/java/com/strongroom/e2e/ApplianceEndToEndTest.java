@@ -95,8 +95,22 @@ class ApplianceEndToEndTest {
                     Files.getPosixFilePermissions(keyFile));
             String apiKey = Files.readString(keyFile).trim();
             assertTrue(apiKey.startsWith("sr_live_"), apiKey.substring(0, 8));
+            // The appliance's own keys are the operator's: a second 0600 file, not the owner's key.
+            Path operatorKeyFile = home.resolve("bootstrap/operator-api-key");
+            assertEquals(
+                    java.util.Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                    Files.getPosixFilePermissions(operatorKeyFile));
+            String operatorKey = Files.readString(operatorKeyFile).trim();
+            HttpResponse<String> ownerOnSystem = https.get("/v1/system/keys", apiKey);
+            assertEquals(403, ownerOnSystem.statusCode(), ownerOnSystem.body());
+            assertEquals(
+                    "operator",
+                    JSON.readTree(ownerOnSystem.body())
+                            .get("details")
+                            .get("required_role")
+                            .asText());
 
-            HttpResponse<String> keys = https.get("/v1/system/keys", apiKey);
+            HttpResponse<String> keys = https.get("/v1/system/keys", operatorKey);
             assertEquals(200, keys.statusCode(), keys.body());
             JsonNode body = JSON.readTree(keys.body());
             assertEquals("UNSEALED", body.get("state").asText());
@@ -117,27 +131,31 @@ class ApplianceEndToEndTest {
                     https.get("/v1/system/keys", "sr_live_" + "x".repeat(43)).statusCode());
 
             stage.accept("keys api checked");
-            HttpResponse<String> rotated = https.post("/v1/system/keys/rotate", apiKey, "{\"dek_purpose\":\"backup\"}");
+            HttpResponse<String> rotated =
+                    https.post("/v1/system/keys/rotate", operatorKey, "{\"dek_purpose\":\"backup\"}");
             assertEquals(200, rotated.statusCode(), rotated.body());
             assertEquals(2, JSON.readTree(rotated.body()).get("version").asInt());
-            HttpResponse<String> ambiguous = https.post("/v1/system/keys/rotate", apiKey, "{}");
+            HttpResponse<String> ambiguous = https.post("/v1/system/keys/rotate", operatorKey, "{}");
             assertEquals(422, ambiguous.statusCode());
             assertEquals(
                     "validation_error",
                     JSON.readTree(ambiguous.body()).get("error").asText());
             assertEquals(
                     400,
-                    https.post("/v1/system/keys/rotate", apiKey, "{not json").statusCode());
-            HttpResponse<String> missingKek = https.post("/v1/system/keys/rotate", apiKey, "{\"kek_label\":\"nope\"}");
+                    https.post("/v1/system/keys/rotate", operatorKey, "{not json")
+                            .statusCode());
+            HttpResponse<String> missingKek =
+                    https.post("/v1/system/keys/rotate", operatorKey, "{\"kek_label\":\"nope\"}");
             assertEquals(409, missingKek.statusCode(), missingKek.body());
             assertEquals(
                     "UNSEALED",
-                    JSON.readTree(https.get("/v1/system/keys", apiKey).body())
+                    JSON.readTree(https.get("/v1/system/keys", operatorKey).body())
                             .get("state")
                             .asText());
 
             assertRedirectsToHttps(httpPort, httpsPort);
             assertNoSecretsOnDisk(home, token, userPin, soPin, apiKey, log);
+            assertNoSecretsOnDisk(home, token, userPin, soPin, operatorKey, log);
 
             stage.accept("secrets scanned");
             r = ApplianceProcess.run(home, config, env, "keys", "status");
@@ -153,7 +171,7 @@ class ApplianceEndToEndTest {
             assertEquals(200, https.get("/health/ready", null).statusCode(), "still serving after KEK rotation");
             assertEquals(
                     "strongroom-kek-2",
-                    JSON.readTree(https.get("/v1/system/keys", apiKey).body())
+                    JSON.readTree(https.get("/v1/system/keys", operatorKey).body())
                             .get("kek_label")
                             .asText());
 
@@ -163,7 +181,7 @@ class ApplianceEndToEndTest {
             LabHsm.deleteKekWithPkcs11Tool(new LabHsm.Token(token, userPin, soPin), "strongroom-kek-2");
             long deleted = System.nanoTime();
             https.awaitStatus("/health/ready", null, 503, Duration.ofSeconds(10));
-            HttpResponse<String> sealed = https.get("/v1/system/keys", apiKey);
+            HttpResponse<String> sealed = https.get("/v1/system/keys", operatorKey);
             assertEquals(503, sealed.statusCode());
             assertEquals("sealed", JSON.readTree(sealed.body()).get("error").asText());
             assertTrue(serve.isAlive(), "sealing must not stop the process");
@@ -173,7 +191,7 @@ class ApplianceEndToEndTest {
             // The key comes back (token restored from the HSM's backup): unsealed by itself.
             LabHsm.restoreTokens(tokenBackup);
             https.awaitStatus("/health/ready", null, 200, Duration.ofSeconds(10));
-            assertEquals(200, https.get("/v1/system/keys", apiKey).statusCode());
+            assertEquals(200, https.get("/v1/system/keys", operatorKey).statusCode());
 
             stage.accept("unsealed again");
             r = ApplianceProcess.run(home, config, env, "audit", "verify");
