@@ -118,7 +118,9 @@ public record StrongroomConfig(
             String browserClientId,
             java.net.URI redirectUri,
             Duration sessionIdle,
-            Duration sessionAbsolute) {
+            Duration sessionAbsolute,
+            int signInPerAddressPerHour,
+            int maxPendingSignIns) {
         public boolean enabled() {
             return issuer != null;
         }
@@ -397,8 +399,22 @@ public record StrongroomConfig(
         String browserClient = r.requiredString("oauth.browser-client-id", 200);
         Duration idle = r.duration("oauth.session-idle", Duration.ofMinutes(1), Duration.ofDays(1));
         Duration absolute = r.duration("oauth.session-absolute", Duration.ofMinutes(1), Duration.ofDays(7));
+        int signInPerAddress = r.integer("oauth.sign-in-rate-limit-per-hour", 0, 100_000_000);
+        int maxPending = r.integer("oauth.max-pending-sign-ins", 1, 1_000_000);
         if (r.string("oauth.issuer").isEmpty()) {
-            return new OAuth(null, null, null, null, perHour, skew, browserClient, null, idle, absolute);
+            return new OAuth(
+                    null,
+                    null,
+                    null,
+                    null,
+                    perHour,
+                    skew,
+                    browserClient,
+                    null,
+                    idle,
+                    absolute,
+                    signInPerAddress,
+                    maxPending);
         }
         java.net.URI issuer = r.httpUrl("oauth.issuer");
         java.net.URI jwks = r.string("oauth.jwks-url").isPresent()
@@ -414,7 +430,9 @@ public record StrongroomConfig(
                 browserClient,
                 r.string("oauth.redirect-uri").isPresent() ? r.httpUrl("oauth.redirect-uri") : null,
                 idle,
-                absolute);
+                absolute,
+                signInPerAddress,
+                maxPending);
     }
 
     private static List<String> origins(List<String> origins) {
