@@ -57,7 +57,8 @@ public final class AccessPolicy {
             new AccessRule("GET", "/v1/mcp", VIEWER, "mcp:query"),
             new AccessRule("DELETE", "/v1/mcp", VIEWER, "mcp:query"),
             new AccessRule("POST", "/v1/mcp/query", VIEWER, "mcp:query"),
-            // appliance-wide entries (seal, rotations, failed sign-ins) are in it: unrestricted admins only
+            // unrestricted admins only; the appliance-wide entries (seal, rotations, refused requests) only for the
+            // operator
             new AccessRule("GET", "/v1/audit", ADMIN, Scopes.ALL),
             new AccessRule("GET", "/v1/members", ADMIN, "account:read"),
             // appliance-wide, not one organization's: the operator, never an organization's owner

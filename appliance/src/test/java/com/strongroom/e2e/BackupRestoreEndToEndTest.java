@@ -147,7 +147,8 @@ class BackupRestoreEndToEndTest {
         assertEquals(1, d.path("datasets").size(), d.toString());
         assertTrue(d.path("datasets").get(0).path("match").asBoolean(), d.toString());
         assertFalse(Files.exists(Path.of(d.path("scratch_home").asText())), "the scratch home is removed");
-        assertTrue(https.get("/v1/audit?action=dr.drill", key).body().contains("dr.drill"));
+        assertTrue(
+                https.get("/v1/audit?action=dr.drill", lab.operatorKey()).body().contains("dr.drill"));
 
         for (String target : List.of("local", "s3")) {
             ApplianceProcess.Result verify = lab.cli("backup", "verify", "--target", target);
