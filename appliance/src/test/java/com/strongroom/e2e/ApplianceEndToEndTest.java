@@ -154,8 +154,7 @@ class ApplianceEndToEndTest {
                             .asText());
 
             assertRedirectsToHttps(httpPort, httpsPort);
-            assertNoSecretsOnDisk(home, token, userPin, soPin, apiKey, log);
-            assertNoSecretsOnDisk(home, token, userPin, soPin, operatorKey, log);
+            assertNoSecretsOnDisk(home, token, userPin, soPin, List.of(apiKey, operatorKey), log);
 
             stage.accept("secrets scanned");
             r = ApplianceProcess.run(home, config, env, "keys", "status");
@@ -212,7 +211,11 @@ class ApplianceEndToEndTest {
             assertTrue(r.output().contains("\"action\":\"" + action + "\""), action + " missing from\n" + r.output());
         }
 
-        try (H2Database db = H2Database.open(home.resolve("keyring/keyring"), "db/keyring", true, null);
+        // the keyring's auto-server wants its local password (keyring/keyring.password)
+        try (H2Database db = H2Database.openShared(
+                        home.resolve("keyring/keyring"),
+                        "db/keyring",
+                        com.strongroom.store.LocalPassword.loadOrCreate(home.resolve("keyring/keyring.password")));
                 Connection c = db.connection();
                 Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3");
@@ -311,12 +314,18 @@ class ApplianceEndToEndTest {
 
     /** No DEK, PIN or API key in any file under the home (but their own files) or in the log. */
     private static void assertNoSecretsOnDisk(
-            Path home, String token, Path userPin, Path soPin, String apiKey, Path log) throws Exception {
+            Path home, String token, Path userPin, Path soPin, List<String> apiKeys, Path log) throws Exception {
         List<byte[]> secrets = new ArrayList<>();
         secrets.add(Files.readString(userPin).trim().getBytes(StandardCharsets.UTF_8));
         secrets.add(Files.readString(soPin).trim().getBytes(StandardCharsets.UTF_8));
-        secrets.add(apiKey.getBytes(StandardCharsets.UTF_8));
-        try (H2Database db = H2Database.open(home.resolve("keyring/keyring"), "db/keyring", true, null);
+        for (String apiKey : apiKeys) {
+            secrets.add(apiKey.getBytes(StandardCharsets.UTF_8));
+        }
+        // the keyring's auto-server wants its local password (keyring/keyring.password)
+        try (H2Database db = H2Database.openShared(
+                        home.resolve("keyring/keyring"),
+                        "db/keyring",
+                        com.strongroom.store.LocalPassword.loadOrCreate(home.resolve("keyring/keyring.password")));
                 Pkcs11Hsm hsm =
                         Pkcs11Hsm.connect(new Pkcs11Hsm.Settings(LabHsm.MODULE, token, new PinSource(userPin)))) {
             List<DekRecord> deks = new Keyring(db).deks();
@@ -332,7 +341,9 @@ class ApplianceEndToEndTest {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(home)) {
             files = walk.filter(Files::isRegularFile)
-                    .filter(p -> !p.equals(home.resolve("bootstrap/owner-api-key")) && !p.equals(userPin))
+                    .filter(p -> !p.equals(home.resolve("bootstrap/owner-api-key"))
+                            && !p.equals(home.resolve("bootstrap/operator-api-key"))
+                            && !p.equals(userPin))
                     .toList();
         }
         List<Path> scanned = new ArrayList<>(files);
