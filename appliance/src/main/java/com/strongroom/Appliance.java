@@ -108,7 +108,12 @@ public final class Appliance implements AutoCloseable {
         ApiKeys apiKeys = new ApiKeys(metadata, keys);
         keys.addListener(audit);
         keys.addListener(metadata);
-        keys.addListener(new Bootstrap(new Organizations(metadata), apiKeys, audit, config.bootstrapKeyFile()));
+        keys.addListener(new Bootstrap(
+                new Organizations(metadata),
+                apiKeys,
+                audit,
+                config.bootstrapKeyFile(),
+                config.bootstrapOperatorKeyFile()));
         keys.addListener(new SealAuditor(audit));
         DatasetIndexes indexes = new DatasetIndexes(
                 new DatasetIndexes.Settings(

@@ -26,7 +26,8 @@ import java.util.TreeSet;
 
 /**
  * /v1/api-keys: create (secret shown once), list (with age warnings), get, revoke. Who may call
- * them is {@link com.strongroom.auth.AccessPolicy}'s: an admin with an unrestricted credential.
+ * them is {@link com.strongroom.auth.AccessPolicy}'s: an admin with an unrestricted credential,
+ * who sees and revokes only keys of their own role or lower (a key above it answers 404).
  */
 final class ApiKeysApi implements HttpService {
     static final int MAX_EXPIRY_DAYS = 3650;
@@ -70,7 +71,7 @@ final class ApiKeysApi implements HttpService {
                 days == 0 ? null : OffsetDateTime.now(ZoneOffset.UTC).plusDays(days);
         ApiKeys.CreatedKey created = apiKeys.create(
                 p.organizationId(), name, role, scopes, environment.equals("live"), expires, p.actorId());
-        ApiKey key = apiKeys.find(p.organizationId(), created.id()).orElseThrow();
+        ApiKey key = apiKeys.find(p.organizationId(), p.role(), created.id()).orElseThrow();
         record(req, res, p, "api_key.created", key.id(), "role " + role.wireName() + ", scopes " + scopes);
         Map<String, Object> withoutSecret = json(key);
         Map<String, Object> replay = new LinkedHashMap<>(withoutSecret);
@@ -88,6 +89,11 @@ final class ApiKeysApi implements HttpService {
             role = Role.valueOf(wanted.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             body.problem("role", "must be one of viewer, developer, admin, owner");
+            return Role.VIEWER;
+        }
+        if (role == Role.OPERATOR) {
+            // appliance-wide rights are granted on the host, never by an API call
+            body.problem("role", "operator keys are granted on the host with 'strongroom keys grant-operator'");
             return Role.VIEWER;
         }
         if (!caller.role().atLeast(role)) {
@@ -127,18 +133,19 @@ final class ApiKeysApi implements HttpService {
     private void list(ServerRequest req, ServerResponse res) throws SQLException {
         Principal p = AccessControl.caller(req);
         Paging paging = Paging.of(req);
-        List<Map<String, Object>> items = apiKeys.list(p.organizationId(), paging.limit(), paging.offset()).stream()
-                .map(ApiKeysApi::json)
-                .toList();
+        List<Map<String, Object>> items =
+                apiKeys.list(p.organizationId(), p.role(), paging.limit(), paging.offset()).stream()
+                        .map(ApiKeysApi::json)
+                        .toList();
         Json.send(
                 res,
                 Status.OK_200,
-                DatasetJson.page(items, apiKeys.count(p.organizationId()), paging.limit(), paging.offset()));
+                DatasetJson.page(items, apiKeys.count(p.organizationId(), p.role()), paging.limit(), paging.offset()));
     }
 
     private ApiKey existing(Principal p, ServerRequest req) throws SQLException {
         String id = req.path().pathParameters().get("id");
-        return apiKeys.find(p.organizationId(), id)
+        return apiKeys.find(p.organizationId(), p.role(), id)
                 .orElseThrow(() ->
                         ApiException.notFound("api_key_not_found", "No API key " + id + " in this organization."));
     }
@@ -151,7 +158,7 @@ final class ApiKeysApi implements HttpService {
     private void revoke(ServerRequest req, ServerResponse res) throws SQLException {
         Principal p = AccessControl.caller(req);
         ApiKey key = existing(p, req);
-        ApiKey revoked = apiKeys.revoke(p.organizationId(), key.id()).orElseThrow();
+        ApiKey revoked = apiKeys.revoke(p.organizationId(), p.role(), key.id()).orElseThrow();
         if (!key.revoked()) {
             record(req, res, p, "api_key.revoked", key.id(), null);
         }

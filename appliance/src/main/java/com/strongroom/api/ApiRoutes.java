@@ -74,7 +74,11 @@ public final class ApiRoutes {
                 .addFilter(new SecurityHeaders())
                 .addFilter(new Cors(s.corsOrigins()))
                 .addFilter(new RateLimits(
-                        limits.perKeyPerHour(), s.oauth().ratePerHour(), limits.perAddressPerHour(), authFailures))
+                        limits.perKeyPerHour(),
+                        s.oauth().ratePerHour(),
+                        limits.perAddressPerHour(),
+                        s.oauth().signInPerAddressPerHour(),
+                        authFailures))
                 .addFilter((chain, req, res) -> {
                     // Data endpoints answer 503 while sealed, before any handler touches data.
                     if (req.path().path().startsWith("/v1/") && s.keys().state() != SealState.UNSEALED) {

@@ -5,6 +5,7 @@ import com.strongroom.audit.AuditLog;
 import com.strongroom.audit.AuditRecord;
 import com.strongroom.audit.AuditSearch;
 import com.strongroom.auth.Principal;
+import com.strongroom.auth.Role;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
@@ -25,7 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * /v1/audit: the organization's audit trail and the appliance's own entries, newest first, filtered
+ * /v1/audit: the organization's audit trail (and, for the operator only, the appliance's own
+ * entries, which belong to no organization and may name any), newest first, filtered
  * by actor, action (exact or a prefix ending in ".") and time; {@code format=jsonl} downloads every
  * matching entry with its chain MAC, as `strongroom audit export` writes them. Exports are audited.
  */
@@ -61,7 +63,8 @@ final class AuditApi implements HttpService {
                     problems.get(0).get("field") + " " + problems.get(0).get("message") + ".",
                     problems);
         }
-        AuditSearch.Filter filter = new AuditSearch.Filter(p.organizationId(), actor, action, since, until);
+        AuditSearch.Filter filter = new AuditSearch.Filter(
+                p.organizationId(), p.role().atLeast(Role.OPERATOR), actor, action, since, until);
         if (format.equals("jsonl")) {
             audit.record(
                     RequestAudit.success(req, res, p, "audit.exported", null, filterText(actor, action, since, until)));

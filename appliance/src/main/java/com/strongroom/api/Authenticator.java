@@ -23,15 +23,14 @@ public final class Authenticator {
     }
 
     public Principal authenticate(ServerRequest req) {
-        String header = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
-        if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        String bearer = bearer(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null));
+        if (bearer == null) {
             throw new ApiException(
                     Status.UNAUTHORIZED_401,
                     "invalid_api_key",
                     "Send an API key as 'Authorization: Bearer sr_live_…'"
                             + (tokens == null ? "." : " or an access token from the sign-in service."));
         }
-        String bearer = header.substring(7).trim();
         try {
             if (tokens != null && AccessTokens.looksLikeToken(bearer)) {
                 return tokens.authenticate(bearer)
@@ -48,6 +47,19 @@ public final class Authenticator {
         } catch (SQLException e) {
             throw new IllegalStateException("credential lookup failed", e);
         }
+    }
+
+    /**
+     * The credential in an {@code Authorization} header, however the scheme is cased and spaced,
+     * or null when it is not {@code Bearer}. The one reading of the header, so that everything
+     * keyed by the credential (rate limits) sees the same caller the authentication does.
+     */
+    static String bearer(String header) {
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String credential = header.substring(7).trim();
+        return credential.isEmpty() ? null : credential;
     }
 
     static String source(ServerRequest req) {

@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * a keyed hash of the presented credential, never the credential itself) and one per client address, whatever key it sends; and the block
  * of an address after repeated failed authentications ({@link AuthFailures}). Every answer
  * carries X-RateLimit-Limit, -Remaining and -Reset of the key's bucket (the address's without a
- * key); an empty bucket or a blocked address answers 429 with Retry-After.
+ * key); an empty bucket or a blocked address answers 429 with Retry-After. Browser sign-in
+ * ({@code /auth/*}) has a budget per client address of its own.
  */
 final class RateLimits implements Filter {
     /** Beyond this many callers a table starts over rather than growing without bound. */
@@ -32,15 +33,23 @@ final class RateLimits implements Filter {
     private final long perKeyPerHour;
     private final long perTokenPerHour;
     private final long perAddressPerHour;
+    private final long signInPerAddressPerHour;
     private final AuthFailures authFailures;
     private final Map<String, Bucket> keyBuckets = new ConcurrentHashMap<>();
     private final Map<String, Bucket> tokenBuckets = new ConcurrentHashMap<>();
     private final Map<String, Bucket> addressBuckets = new ConcurrentHashMap<>();
+    private final Map<String, Bucket> signInBuckets = new ConcurrentHashMap<>();
 
-    RateLimits(long perKeyPerHour, long perTokenPerHour, long perAddressPerHour, AuthFailures authFailures) {
+    RateLimits(
+            long perKeyPerHour,
+            long perTokenPerHour,
+            long perAddressPerHour,
+            long signInPerAddressPerHour,
+            AuthFailures authFailures) {
         this.perKeyPerHour = perKeyPerHour;
         this.perTokenPerHour = perTokenPerHour;
         this.perAddressPerHour = perAddressPerHour;
+        this.signInPerAddressPerHour = signInPerAddressPerHour;
         this.authFailures = authFailures;
     }
 
@@ -68,10 +77,9 @@ final class RateLimits implements Filter {
 
     /** Access tokens (JWTs) have their own, larger budget than API keys, as in the hosted product. */
     private static boolean isToken(RoutingRequest req) {
-        String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
-        return auth.length() > 7
-                && com.strongroom.auth.AccessTokens.looksLikeToken(
-                        auth.substring(7).trim());
+        String bearer = Authenticator.bearer(
+                req.headers().first(HeaderNames.AUTHORIZATION).orElse(null));
+        return bearer != null && com.strongroom.auth.AccessTokens.looksLikeToken(bearer);
     }
 
     /** A signed-in browser (session cookie, no Authorization header) shares the access tokens' budget. */
@@ -80,10 +88,18 @@ final class RateLimits implements Filter {
                 && SignInApi.cookie(req).isPresent();
     }
 
-    /** The caller's bucket: a keyed hash of its credential (API key, token or session id), or null. */
+    /**
+     * The caller's bucket: a keyed hash of its credential (API key, token or session id), or null.
+     * The credential is read as {@link Authenticator} reads it, not the header's text: "bearer
+     * sr_…" with other casing or spacing is the same key and must not get a fresh budget.
+     */
     static String keyOf(RoutingRequest req) {
         String credential = req.headers()
                 .first(HeaderNames.AUTHORIZATION)
+                .map(h -> {
+                    String bearer = Authenticator.bearer(h);
+                    return bearer == null ? "unreadable " + h : "bearer " + bearer;
+                })
                 .or(() -> SignInApi.cookie(req).map(c -> "session " + c))
                 .orElse(null);
         if (credential == null) {
@@ -94,6 +110,18 @@ final class RateLimits implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        if (req.path().path().startsWith("/auth/") && signInPerAddressPerHour > 0) {
+            // sign-in needs no credential, so its budget is the address's: each /auth/login
+            // also costs the appliance a pending sign-in and the callback a call to Keycloak
+            ConsumptionProbe probe = take(signInBuckets, req.remotePeer().host(), signInPerAddressPerHour);
+            if (!probe.isConsumed()) {
+                refuse(res, probe, signInPerAddressPerHour, "this address to /auth/");
+                return;
+            }
+            headers(res, probe, signInPerAddressPerHour);
+            chain.proceed();
+            return;
+        }
         if (!req.path().path().startsWith("/v1/")) {
             chain.proceed();
             return;

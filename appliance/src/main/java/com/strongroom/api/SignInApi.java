@@ -26,13 +26,16 @@ import java.util.Set;
 
 /**
  * /auth: browser sign-in through Keycloak (which brokers the corporate SAML IdP). {@code login}
- * sends the browser to Keycloak with PKCE; {@code callback} exchanges the code, checks the access
+ * sends the browser to Keycloak with PKCE and sets a short-lived pre-auth cookie the state is bound
+ * to; {@code callback} (refused without that cookie) exchanges the code, checks the access
  * token like any other, and starts a session with a fresh id in a {@code __Host-} cookie
  * (HttpOnly, Secure, SameSite=Lax); {@code session} tells the page who is signed in and its CSRF
  * token; {@code logout} ends the session here and at Keycloak.
  */
 final class SignInApi implements HttpService {
     static final String COOKIE = "__Host-strongroom-session";
+    /** Set by /auth/login, needed by /auth/callback: binds the OAuth state to this browser. */
+    static final String SIGN_IN_COOKIE = "__Host-strongroom-sign-in";
 
     private final OidcSignIn signIn;
     private final AccessTokens tokens;
@@ -57,11 +60,15 @@ final class SignInApi implements HttpService {
     }
 
     static Optional<String> cookie(ServerRequest req) {
+        return cookie(req, COOKIE);
+    }
+
+    private static Optional<String> cookie(ServerRequest req, String name) {
         return req.headers().first(HeaderNames.COOKIE).flatMap(header -> {
             for (String part : header.split(";")) {
                 String p = part.strip();
-                if (p.startsWith(COOKIE + "=")) {
-                    return Optional.of(p.substring(COOKIE.length() + 1));
+                if (p.startsWith(name + "=")) {
+                    return Optional.of(p.substring(name.length() + 1));
                 }
             }
             return Optional.empty();
@@ -78,8 +85,20 @@ final class SignInApi implements HttpService {
 
     private void login(ServerRequest req, ServerResponse res) {
         requireConfigured();
+        OidcSignIn.Start start;
+        try {
+            start = signIn.start();
+        } catch (OidcSignIn.SignInBusy e) {
+            res.header(HeaderNames.RETRY_AFTER, "60");
+            throw new ApiException(Status.SERVICE_UNAVAILABLE_503, "sign_in_busy", e.getMessage());
+        }
+        // Lax: the callback is a top-level navigation back from Keycloak, which Lax cookies follow
+        res.header(
+                HeaderNames.SET_COOKIE,
+                SIGN_IN_COOKIE + "=" + start.browserBinding() + "; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age="
+                        + OidcSignIn.PENDING.toSeconds());
         res.status(Status.FOUND_302)
-                .header(HeaderNames.LOCATION, signIn.authorizationUrl().toString())
+                .header(HeaderNames.LOCATION, start.authorizationUrl().toString())
                 .send();
     }
 
@@ -95,7 +114,8 @@ final class SignInApi implements HttpService {
             }
             t = signIn.complete(
                     req.query().first("code").orElse(null),
-                    req.query().first("state").orElse(null));
+                    req.query().first("state").orElse(null),
+                    cookie(req, SIGN_IN_COOKIE).orElse(null));
         } catch (OidcSignIn.SignInFailed e) {
             record(res, "anonymous", null, "auth.sign_in", source, AuditEvent.Outcome.FAILURE, e.getMessage());
             throw new ApiException(Status.BAD_REQUEST_400, "sign_in_failed", e.getMessage());
@@ -123,6 +143,8 @@ final class SignInApi implements HttpService {
                 AuditEvent.Outcome.SUCCESS,
                 "role " + p.role().wireName());
         res.header(HeaderNames.SET_COOKIE, COOKIE + "=" + s.id() + "; Path=/; Secure; HttpOnly; SameSite=Lax");
+        res.headers()
+                .add(HeaderNames.SET_COOKIE, SIGN_IN_COOKIE + "=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0");
         res.status(Status.SEE_OTHER_303).header(HeaderNames.LOCATION, "/").send();
     }
 

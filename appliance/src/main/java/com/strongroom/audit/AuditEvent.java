@@ -24,14 +24,37 @@ public record AuditEvent(
         DENIED
     }
 
+    /** What replaces the end of a field too long for its column, so the entry is kept, not lost. */
+    public static final String TRUNCATED = "…[truncated]";
+
     public AuditEvent {
         time = time.truncatedTo(ChronoUnit.MICROS);
+        // the column widths of audit_log: an over-long user agent, path or name must shorten the
+        // entry, not make its insert fail; the MAC covers the shortened text, so the chain verifies
+        actor = fit(actor, 200);
+        organization = fit(organization, 64);
+        action = fit(action, 100);
+        target = fit(target, 300);
+        source = fit(source, 100);
+        requestId = fit(requestId, 64);
+        detail = fit(detail, 1000);
         if (actor == null || actor.isBlank()) {
             throw new IllegalArgumentException("audit actor is required");
         }
         if (action == null || action.isBlank()) {
             throw new IllegalArgumentException("audit action is required");
         }
+    }
+
+    static String fit(String value, int max) {
+        if (value == null || value.length() <= max) {
+            return value;
+        }
+        int keep = max - TRUNCATED.length();
+        if (Character.isHighSurrogate(value.charAt(keep - 1))) {
+            keep--; // never half a character
+        }
+        return value.substring(0, keep) + TRUNCATED;
     }
 
     /** An action the appliance takes by itself (seal, unseal, scheduled purge). */

@@ -17,9 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads the audit trail for one organization: its own entries plus the appliance's (seal, unseal,
- * key rotations, failed sign-ins, which belong to no organization), filtered by actor, action and
- * time. Reading never changes the chain; `strongroom audit verify` proves it intact.
+ * Reads the audit trail for one organization, and for the operator also the appliance's own
+ * entries (seal, unseal, key rotations, refused requests: no organization's), filtered by actor,
+ * action and time. Reading never changes the chain; `strongroom audit verify` proves it intact.
  */
 public final class AuditSearch {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,8 +27,17 @@ public final class AuditSearch {
     /**
      * @param action an exact action, or a prefix ending in "." ({@code dataset.}); null for all
      * @param since inclusive, or null; @param until exclusive, or null
+     * @param applianceEntries whether the entries of no organization are included: they name
+     *     other organizations' datasets, keys and paths (shreds, purges, refused requests), so
+     *     only the appliance's operator sees them
      */
-    public record Filter(String organizationId, String actor, String action, Instant since, Instant until) {}
+    public record Filter(
+            String organizationId,
+            boolean applianceEntries,
+            String actor,
+            String action,
+            Instant since,
+            Instant until) {}
 
     public record Page(List<AuditRecord> items, long total) {}
 
@@ -102,7 +111,8 @@ public final class AuditSearch {
     }
 
     private static Where where(Filter f) {
-        StringBuilder sql = new StringBuilder("(organization = ? OR organization IS NULL)");
+        StringBuilder sql = new StringBuilder(
+                f.applianceEntries() ? "(organization = ? OR organization IS NULL)" : "organization = ?");
         List<Object> values = new ArrayList<>(List.of(f.organizationId()));
         if (f.actor() != null) {
             sql.append(" AND actor = ?");

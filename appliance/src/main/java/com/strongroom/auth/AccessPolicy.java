@@ -2,6 +2,7 @@ package com.strongroom.auth;
 
 import static com.strongroom.auth.Role.ADMIN;
 import static com.strongroom.auth.Role.DEVELOPER;
+import static com.strongroom.auth.Role.OPERATOR;
 import static com.strongroom.auth.Role.VIEWER;
 
 import java.util.ArrayList;
@@ -12,8 +13,9 @@ import java.util.Set;
 /**
  * The one table that decides who may call what. Viewers read and query; developers also create
  * and change datasets and upload and delete documents; admins also delete datasets and manage
- * webhooks; managing API keys and the appliance's keys needs an admin with an unrestricted
- * credential. Every route the API registers must appear here or in {@link #PUBLIC} (a test
+ * webhooks; managing API keys needs an admin with an unrestricted credential; the appliance's
+ * own keys and backups ({@code /v1/system/*}) need the operator role, which no organization role
+ * includes. Every route the API registers must appear here or in {@link #PUBLIC} (a test
  * compares them), so a new endpoint cannot ship without a decision.
  */
 public final class AccessPolicy {
@@ -55,12 +57,14 @@ public final class AccessPolicy {
             new AccessRule("GET", "/v1/mcp", VIEWER, "mcp:query"),
             new AccessRule("DELETE", "/v1/mcp", VIEWER, "mcp:query"),
             new AccessRule("POST", "/v1/mcp/query", VIEWER, "mcp:query"),
-            // appliance-wide entries (seal, rotations, failed sign-ins) are in it: unrestricted admins only
+            // unrestricted admins only; the appliance-wide entries (seal, rotations, refused requests) only for the
+            // operator
             new AccessRule("GET", "/v1/audit", ADMIN, Scopes.ALL),
             new AccessRule("GET", "/v1/members", ADMIN, "account:read"),
-            new AccessRule("GET", "/v1/system/keys", ADMIN, Scopes.ALL),
-            new AccessRule("GET", "/v1/system/backups", ADMIN, Scopes.ALL),
-            new AccessRule("POST", "/v1/system/keys/rotate", ADMIN, Scopes.ALL));
+            // appliance-wide, not one organization's: the operator, never an organization's owner
+            new AccessRule("GET", "/v1/system/keys", OPERATOR, Scopes.ALL),
+            new AccessRule("GET", "/v1/system/backups", OPERATOR, Scopes.ALL),
+            new AccessRule("POST", "/v1/system/keys/rotate", OPERATOR, Scopes.ALL));
 
     private AccessPolicy() {}
 

@@ -103,7 +103,8 @@ public final class AccessTokens {
             return null;
         }
         Role best = null;
-        for (Role r : Role.values()) {
+        // an identity provider never makes an appliance operator, whatever role names it sends
+        for (Role r : Role.ORGANIZATION_ROLES) {
             if (roles.contains(r.wireName())) {
                 best = r; // Role lists the weakest first
             }

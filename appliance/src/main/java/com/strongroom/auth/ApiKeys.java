@@ -94,14 +94,19 @@ public final class ApiKeys {
     private static final String COLUMNS = "id, organization_id, name, display_prefix, role, scopes, created_at, "
             + "expires_at, last_used_at, revoked_at, created_by";
 
-    /** The organization's keys, revoked ones included, newest first. */
-    public List<ApiKey> list(String organizationId, int limit, int offset) throws SQLException {
+    /**
+     * The organization's keys of {@code upTo} or a lower role, revoked ones included, newest
+     * first. Keys above the caller's role are not theirs to see or revoke: an admin listing and
+     * revoking the owner's keys would be a way up.
+     */
+    public List<ApiKey> list(String organizationId, Role upTo, int limit, int offset) throws SQLException {
         try (Connection c = metadata.db().connection();
                 PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
-                        + " FROM api_key WHERE organization_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?")) {
-            ps.setString(1, organizationId);
-            ps.setInt(2, limit);
-            ps.setInt(3, offset);
+                        + " FROM api_key WHERE organization_id = ? AND " + rolesUpTo(upTo)
+                        + " ORDER BY created_at DESC, id LIMIT ? OFFSET ?")) {
+            int i = bind(ps, organizationId, upTo);
+            ps.setInt(i++, limit);
+            ps.setInt(i, offset);
             List<ApiKey> keys = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -112,10 +117,11 @@ public final class ApiKeys {
         }
     }
 
-    public int count(String organizationId) throws SQLException {
+    public int count(String organizationId, Role upTo) throws SQLException {
         try (Connection c = metadata.db().connection();
-                PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM api_key WHERE organization_id = ?")) {
-            ps.setString(1, organizationId);
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT COUNT(*) FROM api_key WHERE organization_id = ? AND " + rolesUpTo(upTo))) {
+            bind(ps, organizationId, upTo);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);
@@ -123,13 +129,13 @@ public final class ApiKeys {
         }
     }
 
-    /** The key {@code id} if it belongs to {@code organizationId}. */
-    public Optional<ApiKey> find(String organizationId, String id) throws SQLException {
+    /** The key {@code id} if it belongs to {@code organizationId} and its role is at most {@code upTo}. */
+    public Optional<ApiKey> find(String organizationId, Role upTo, String id) throws SQLException {
         try (Connection c = metadata.db().connection();
-                PreparedStatement ps = c.prepareStatement(
-                        "SELECT " + COLUMNS + " FROM api_key WHERE organization_id = ? AND id = ?")) {
-            ps.setString(1, organizationId);
-            ps.setString(2, id);
+                PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
+                        + " FROM api_key WHERE organization_id = ? AND " + rolesUpTo(upTo) + " AND id = ?")) {
+            int i = bind(ps, organizationId, upTo);
+            ps.setString(i, id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(row(rs)) : Optional.empty();
             }
@@ -138,18 +144,38 @@ public final class ApiKeys {
 
     /**
      * Revokes the key at once: the next request with it is refused. Revoking a revoked key keeps
-     * the first revocation time.
+     * the first revocation time. Empty, and nothing revoked, for a key above {@code upTo}.
      */
-    public Optional<ApiKey> revoke(String organizationId, String id) throws SQLException {
+    public Optional<ApiKey> revoke(String organizationId, Role upTo, String id) throws SQLException {
         try (Connection c = metadata.db().connection();
                 PreparedStatement ps = c.prepareStatement("UPDATE api_key SET revoked_at = ? "
-                        + "WHERE organization_id = ? AND id = ? AND revoked_at IS NULL")) {
+                        + "WHERE organization_id = ? AND " + rolesUpTo(upTo) + " AND id = ? AND revoked_at IS NULL")) {
             ps.setObject(1, OffsetDateTime.now(ZoneOffset.UTC));
-            ps.setString(2, organizationId);
-            ps.setString(3, id);
+            int i = bind(ps, organizationId, upTo, 2);
+            ps.setString(i, id);
             ps.executeUpdate();
         }
-        return find(organizationId, id);
+        return find(organizationId, upTo, id);
+    }
+
+    private static String rolesUpTo(Role upTo) {
+        return "role IN (" + String.join(", ", java.util.Collections.nCopies(upTo.ordinal() + 1, "?")) + ")";
+    }
+
+    private static int bind(PreparedStatement ps, String organizationId, Role upTo) throws SQLException {
+        return bind(ps, organizationId, upTo, 1);
+    }
+
+    /** Binds the organization and the roles up to {@code upTo} from {@code first}; the next index. */
+    private static int bind(PreparedStatement ps, String organizationId, Role upTo, int first) throws SQLException {
+        int i = first;
+        ps.setString(i++, organizationId);
+        for (Role r : Role.values()) {
+            if (upTo.atLeast(r)) {
+                ps.setString(i++, r.name());
+            }
+        }
+        return i;
     }
 
     private static ApiKey row(ResultSet rs) throws SQLException {

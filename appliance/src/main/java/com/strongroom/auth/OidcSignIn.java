@@ -28,8 +28,7 @@ import java.util.stream.Collectors;
  * server; the browser only ever holds the session cookie.
  */
 public final class OidcSignIn {
-    static final Duration PENDING = Duration.ofMinutes(10);
-    private static final int MAX_PENDING = 10_000;
+    public static final Duration PENDING = Duration.ofMinutes(10);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the callback gets back: the tokens of the signed-in user. */
@@ -42,13 +41,25 @@ public final class OidcSignIn {
         }
     }
 
-    private record Pending(String verifier, Instant expires) {}
+    /** More sign-ins are in progress than oauth.max-pending-sign-ins allows; try again later. */
+    public static final class SignInBusy extends Exception {
+        public SignInBusy() {
+            super("Too many sign-ins are in progress; try again in a few minutes.");
+        }
+    }
+
+    /** Where the browser goes, and the secret its pre-auth cookie must carry back to the callback. */
+    public record Start(URI authorizationUrl, String browserBinding) {}
+
+    /** @param browser the value of the pre-auth cookie set on the browser that started the sign-in */
+    private record Pending(String verifier, String browser, Instant expires) {}
 
     private final StrongroomConfig.OAuth config;
     private final String base;
     private final HttpClient http;
     private final Clock clock;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private final int maxPending;
 
     public OidcSignIn(StrongroomConfig.OAuth config, Clock clock) {
         this.config = config;
@@ -58,17 +69,27 @@ public final class OidcSignIn {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
         this.clock = clock;
+        this.maxPending = config.maxPendingSignIns();
     }
 
-    /** Where to send the browser to sign in; remembers the state and PKCE verifier for the callback. */
-    public URI authorizationUrl() {
+    /**
+     * Where to send the browser to sign in; remembers the state, the PKCE verifier and the browser
+     * binding for the callback. At most {@code oauth.max-pending-sign-ins} are remembered: beyond
+     * that, unfinished sign-ins are not evicted (that would let anyone cancel others' sign-ins)
+     * but new ones are refused until some finish or expire.
+     */
+    public synchronized Start start() throws SignInBusy {
         Instant now = clock.instant();
-        if (pending.size() >= MAX_PENDING) {
+        if (pending.size() >= maxPending) {
             pending.values().removeIf(p -> p.expires().isBefore(now));
+            if (pending.size() >= maxPending) {
+                throw new SignInBusy();
+            }
         }
         String state = BrowserSessions.random();
         String verifier = BrowserSessions.random();
-        pending.put(state, new Pending(verifier, now.plus(PENDING)));
+        String browser = BrowserSessions.random();
+        pending.put(state, new Pending(verifier, browser, now.plus(PENDING)));
         Map<String, String> q = new LinkedHashMap<>();
         q.put("response_type", "code");
         q.put("client_id", config.browserClientId());
@@ -77,13 +98,28 @@ public final class OidcSignIn {
         q.put("state", state);
         q.put("code_challenge", challenge(verifier));
         q.put("code_challenge_method", "S256");
-        return URI.create(base + "/auth?" + form(q));
+        return new Start(URI.create(base + "/auth?" + form(q)), browser);
     }
 
-    /** Exchanges the callback's code; the state must be one this appliance issued, unused and fresh. */
-    public Tokens complete(String code, String state) throws SignInFailed, IOException, InterruptedException {
-        Pending p = state == null ? null : pending.remove(state);
+    /**
+     * Exchanges the callback's code; the state must be one this appliance issued, unused and
+     * fresh, and {@code browser} (the pre-auth cookie) the one set on the browser that asked for
+     * it. Without that binding, anyone could start a sign-in as themselves and send the link's
+     * callback to a victim, who would then work signed in as the attacker (login CSRF).
+     */
+    public Tokens complete(String code, String state, String browser)
+            throws SignInFailed, IOException, InterruptedException {
+        Pending p = state == null ? null : pending.get(state);
         if (p == null || p.expires().isBefore(clock.instant())) {
+            throw new SignInFailed("This sign-in link is unknown, used or expired; sign in again.");
+        }
+        // checked before the state is used up, so a lured browser cannot spoil the real one's sign-in
+        if (browser == null
+                || !MessageDigest.isEqual(
+                        p.browser().getBytes(StandardCharsets.US_ASCII), browser.getBytes(StandardCharsets.US_ASCII))) {
+            throw new SignInFailed("This sign-in was not started in this browser; sign in again.");
+        }
+        if (!pending.remove(state, p)) {
             throw new SignInFailed("This sign-in link is unknown, used or expired; sign in again.");
         }
         if (code == null || code.isBlank()) {

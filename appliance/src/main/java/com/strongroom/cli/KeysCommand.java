@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             KeysStatusCommand.class,
             KeysRotateKekCommand.class,
             KeysRotateDekCommand.class,
+            KeysGrantOperatorCommand.class,
             KeysShredCommand.class
         })
 final class KeysCommand {}

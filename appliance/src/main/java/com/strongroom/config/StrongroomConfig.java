@@ -123,7 +123,9 @@ public record StrongroomConfig(
             String browserClientId,
             java.net.URI redirectUri,
             Duration sessionIdle,
-            Duration sessionAbsolute) {
+            Duration sessionAbsolute,
+            int signInPerAddressPerHour,
+            int maxPendingSignIns) {
         public boolean enabled() {
             return issuer != null;
         }
@@ -406,7 +408,11 @@ public record StrongroomConfig(
 
     private static com.strongroom.auth.Role parseRole(String key, String value) {
         try {
-            return com.strongroom.auth.Role.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            com.strongroom.auth.Role role = com.strongroom.auth.Role.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            if (!com.strongroom.auth.Role.ORGANIZATION_ROLES.contains(role)) {
+                throw new IllegalArgumentException("operator is never given through SSO");
+            }
+            return role;
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(key, "'" + value + "' is not one of owner, admin, developer, viewer");
         }
@@ -418,8 +424,22 @@ public record StrongroomConfig(
         String browserClient = r.requiredString("oauth.browser-client-id", 200);
         Duration idle = r.duration("oauth.session-idle", Duration.ofMinutes(1), Duration.ofDays(1));
         Duration absolute = r.duration("oauth.session-absolute", Duration.ofMinutes(1), Duration.ofDays(7));
+        int signInPerAddress = r.integer("oauth.sign-in-rate-limit-per-hour", 0, 100_000_000);
+        int maxPending = r.integer("oauth.max-pending-sign-ins", 1, 1_000_000);
         if (r.string("oauth.issuer").isEmpty()) {
-            return new OAuth(null, null, null, null, perHour, skew, browserClient, null, idle, absolute);
+            return new OAuth(
+                    null,
+                    null,
+                    null,
+                    null,
+                    perHour,
+                    skew,
+                    browserClient,
+                    null,
+                    idle,
+                    absolute,
+                    signInPerAddress,
+                    maxPending);
         }
         java.net.URI issuer = r.httpUrl("oauth.issuer");
         java.net.URI jwks = r.string("oauth.jwks-url").isPresent()
@@ -435,7 +455,9 @@ public record StrongroomConfig(
                 browserClient,
                 r.string("oauth.redirect-uri").isPresent() ? r.httpUrl("oauth.redirect-uri") : null,
                 idle,
-                absolute);
+                absolute,
+                signInPerAddress,
+                maxPending);
     }
 
     private static List<com.strongroom.webhooks.AllowedTarget> allowTargets(List<String> entries) {
@@ -523,5 +545,10 @@ public record StrongroomConfig(
 
     public Path bootstrapKeyFile() {
         return home.resolve("bootstrap").resolve("owner-api-key");
+    }
+
+    /** The first start's operator key, for /v1/system/* (rotations, backups); 0600 like the owner key. */
+    public Path bootstrapOperatorKeyFile() {
+        return home.resolve("bootstrap").resolve("operator-api-key");
     }
 }

@@ -103,7 +103,7 @@ public final class RealmProvisioner {
     private void roles(RealmResource realm) {
         Set<String> existing = new HashSet<>();
         realm.roles().list().forEach(r -> existing.add(r.getName()));
-        for (Role role : Role.values()) {
+        for (Role role : Role.ORGANIZATION_ROLES) {
             if (!existing.contains(role.wireName())) {
                 realm.roles().create(new RoleRepresentation(role.wireName(), "Strongroom " + role.wireName(), false));
                 changes.add("created role " + role.wireName());
@@ -236,7 +236,7 @@ public final class RealmProvisioner {
         String composite = "default-roles-" + settings.realm();
         Set<String> present = new HashSet<>();
         realm.roles().get(composite).getRoleComposites().forEach(r -> present.add(r.getName()));
-        for (Role role : Role.values()) {
+        for (Role role : Role.ORGANIZATION_ROLES) {
             boolean wanted = role == settings.defaultRole();
             if (wanted && !present.contains(role.wireName())) {
                 realm.roles()

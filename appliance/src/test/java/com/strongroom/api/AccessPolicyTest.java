@@ -54,9 +54,9 @@ class AccessPolicyTest {
             POST /v1/mcp/query viewer mcp:query
             GET /v1/audit admin *
             GET /v1/members admin account:read
-            GET /v1/system/backups admin *
-            GET /v1/system/keys admin *
-            POST /v1/system/keys/rotate admin *
+            GET /v1/system/backups operator *
+            GET /v1/system/keys operator *
+            POST /v1/system/keys/rotate operator *
             """;
 
     @Test

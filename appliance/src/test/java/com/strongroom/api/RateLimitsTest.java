@@ -12,7 +12,7 @@ class RateLimitsTest {
     @Test
     void eachKeyHasItsOwnBucket_andAnEmptyOneRefuses() {
         RateLimits limits =
-                new RateLimits(3, 3, 100, new AuthFailures(0, Duration.ofMinutes(1), Duration.ofMinutes(1)));
+                new RateLimits(3, 3, 100, 0, new AuthFailures(0, Duration.ofMinutes(1), Duration.ofMinutes(1)));
         for (int i = 2; i >= 0; i--) {
             ConsumptionProbe p = limits.takeForKey("a");
             assertTrue(p.isConsumed());

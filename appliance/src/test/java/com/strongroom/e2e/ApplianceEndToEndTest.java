@@ -95,8 +95,22 @@ class ApplianceEndToEndTest {
                     Files.getPosixFilePermissions(keyFile));
             String apiKey = Files.readString(keyFile).trim();
             assertTrue(apiKey.startsWith("sr_live_"), apiKey.substring(0, 8));
+            // The appliance's own keys are the operator's: a second 0600 file, not the owner's key.
+            Path operatorKeyFile = home.resolve("bootstrap/operator-api-key");
+            assertEquals(
+                    java.util.Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                    Files.getPosixFilePermissions(operatorKeyFile));
+            String operatorKey = Files.readString(operatorKeyFile).trim();
+            HttpResponse<String> ownerOnSystem = https.get("/v1/system/keys", apiKey);
+            assertEquals(403, ownerOnSystem.statusCode(), ownerOnSystem.body());
+            assertEquals(
+                    "operator",
+                    JSON.readTree(ownerOnSystem.body())
+                            .get("details")
+                            .get("required_role")
+                            .asText());
 
-            HttpResponse<String> keys = https.get("/v1/system/keys", apiKey);
+            HttpResponse<String> keys = https.get("/v1/system/keys", operatorKey);
             assertEquals(200, keys.statusCode(), keys.body());
             JsonNode body = JSON.readTree(keys.body());
             assertEquals("UNSEALED", body.get("state").asText());
@@ -117,27 +131,30 @@ class ApplianceEndToEndTest {
                     https.get("/v1/system/keys", "sr_live_" + "x".repeat(43)).statusCode());
 
             stage.accept("keys api checked");
-            HttpResponse<String> rotated = https.post("/v1/system/keys/rotate", apiKey, "{\"dek_purpose\":\"backup\"}");
+            HttpResponse<String> rotated =
+                    https.post("/v1/system/keys/rotate", operatorKey, "{\"dek_purpose\":\"backup\"}");
             assertEquals(200, rotated.statusCode(), rotated.body());
             assertEquals(2, JSON.readTree(rotated.body()).get("version").asInt());
-            HttpResponse<String> ambiguous = https.post("/v1/system/keys/rotate", apiKey, "{}");
+            HttpResponse<String> ambiguous = https.post("/v1/system/keys/rotate", operatorKey, "{}");
             assertEquals(422, ambiguous.statusCode());
             assertEquals(
                     "validation_error",
                     JSON.readTree(ambiguous.body()).get("error").asText());
             assertEquals(
                     400,
-                    https.post("/v1/system/keys/rotate", apiKey, "{not json").statusCode());
-            HttpResponse<String> missingKek = https.post("/v1/system/keys/rotate", apiKey, "{\"kek_label\":\"nope\"}");
+                    https.post("/v1/system/keys/rotate", operatorKey, "{not json")
+                            .statusCode());
+            HttpResponse<String> missingKek =
+                    https.post("/v1/system/keys/rotate", operatorKey, "{\"kek_label\":\"nope\"}");
             assertEquals(409, missingKek.statusCode(), missingKek.body());
             assertEquals(
                     "UNSEALED",
-                    JSON.readTree(https.get("/v1/system/keys", apiKey).body())
+                    JSON.readTree(https.get("/v1/system/keys", operatorKey).body())
                             .get("state")
                             .asText());
 
             assertRedirectsToHttps(httpPort, httpsPort);
-            assertNoSecretsOnDisk(home, token, userPin, soPin, apiKey, log);
+            assertNoSecretsOnDisk(home, token, userPin, soPin, List.of(apiKey, operatorKey), log);
 
             stage.accept("secrets scanned");
             r = ApplianceProcess.run(home, config, env, "keys", "status");
@@ -153,7 +170,7 @@ class ApplianceEndToEndTest {
             assertEquals(200, https.get("/health/ready", null).statusCode(), "still serving after KEK rotation");
             assertEquals(
                     "strongroom-kek-2",
-                    JSON.readTree(https.get("/v1/system/keys", apiKey).body())
+                    JSON.readTree(https.get("/v1/system/keys", operatorKey).body())
                             .get("kek_label")
                             .asText());
 
@@ -163,7 +180,7 @@ class ApplianceEndToEndTest {
             LabHsm.deleteKekWithPkcs11Tool(new LabHsm.Token(token, userPin, soPin), "strongroom-kek-2");
             long deleted = System.nanoTime();
             https.awaitStatus("/health/ready", null, 503, Duration.ofSeconds(10));
-            HttpResponse<String> sealed = https.get("/v1/system/keys", apiKey);
+            HttpResponse<String> sealed = https.get("/v1/system/keys", operatorKey);
             assertEquals(503, sealed.statusCode());
             assertEquals("sealed", JSON.readTree(sealed.body()).get("error").asText());
             assertTrue(serve.isAlive(), "sealing must not stop the process");
@@ -173,7 +190,7 @@ class ApplianceEndToEndTest {
             // The key comes back (token restored from the HSM's backup): unsealed by itself.
             LabHsm.restoreTokens(tokenBackup);
             https.awaitStatus("/health/ready", null, 200, Duration.ofSeconds(10));
-            assertEquals(200, https.get("/v1/system/keys", apiKey).statusCode());
+            assertEquals(200, https.get("/v1/system/keys", operatorKey).statusCode());
 
             stage.accept("unsealed again");
             r = ApplianceProcess.run(home, config, env, "audit", "verify");
@@ -194,7 +211,11 @@ class ApplianceEndToEndTest {
             assertTrue(r.output().contains("\"action\":\"" + action + "\""), action + " missing from\n" + r.output());
         }
 
-        try (H2Database db = H2Database.open(home.resolve("keyring/keyring"), "db/keyring", true, null);
+        // the keyring's auto-server wants its local password (keyring/keyring.password)
+        try (H2Database db = H2Database.openShared(
+                        home.resolve("keyring/keyring"),
+                        "db/keyring",
+                        com.strongroom.store.LocalPassword.loadOrCreate(home.resolve("keyring/keyring.password")));
                 Connection c = db.connection();
                 Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3");
@@ -293,12 +314,18 @@ class ApplianceEndToEndTest {
 
     /** No DEK, PIN or API key in any file under the home (but their own files) or in the log. */
     private static void assertNoSecretsOnDisk(
-            Path home, String token, Path userPin, Path soPin, String apiKey, Path log) throws Exception {
+            Path home, String token, Path userPin, Path soPin, List<String> apiKeys, Path log) throws Exception {
         List<byte[]> secrets = new ArrayList<>();
         secrets.add(Files.readString(userPin).trim().getBytes(StandardCharsets.UTF_8));
         secrets.add(Files.readString(soPin).trim().getBytes(StandardCharsets.UTF_8));
-        secrets.add(apiKey.getBytes(StandardCharsets.UTF_8));
-        try (H2Database db = H2Database.open(home.resolve("keyring/keyring"), "db/keyring", true, null);
+        for (String apiKey : apiKeys) {
+            secrets.add(apiKey.getBytes(StandardCharsets.UTF_8));
+        }
+        // the keyring's auto-server wants its local password (keyring/keyring.password)
+        try (H2Database db = H2Database.openShared(
+                        home.resolve("keyring/keyring"),
+                        "db/keyring",
+                        com.strongroom.store.LocalPassword.loadOrCreate(home.resolve("keyring/keyring.password")));
                 Pkcs11Hsm hsm =
                         Pkcs11Hsm.connect(new Pkcs11Hsm.Settings(LabHsm.MODULE, token, new PinSource(userPin)))) {
             List<DekRecord> deks = new Keyring(db).deks();
@@ -314,7 +341,9 @@ class ApplianceEndToEndTest {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(home)) {
             files = walk.filter(Files::isRegularFile)
-                    .filter(p -> !p.equals(home.resolve("bootstrap/owner-api-key")) && !p.equals(userPin))
+                    .filter(p -> !p.equals(home.resolve("bootstrap/owner-api-key"))
+                            && !p.equals(home.resolve("bootstrap/operator-api-key"))
+                            && !p.equals(userPin))
                     .toList();
         }
         List<Path> scanned = new ArrayList<>(files);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.strongroom.auth.Role;
+import com.strongroom.testing.ApplianceProcess;
 import com.strongroom.testing.Https;
 import com.strongroom.testing.LabAppliance;
 import java.net.http.HttpResponse;
@@ -124,6 +125,40 @@ class AuditApiEndToEndTest {
         assertEquals(
                 "action dataset.created",
                 exported.get("items").get(0).get("detail").asText());
+    }
+
+    @Test
+    void entriesOfNoOrganization_thatNameThisOnesDataset_areTheOperatorsOnly() throws Exception {
+        // a refused request belongs to no organization, yet its path names this one's dataset
+        String guessed = "/v1/datasets/" + datasetId + "/documents";
+        assertEquals(401, https.get(guessed, "sr_live_" + "q".repeat(43)).statusCode());
+        for (JsonNode e : audit(other, "?limit=100").get("items")) {
+            assertFalse(e.toString().contains(datasetId), "Globex reads " + e);
+            assertTrue(e.get("organization_id").isTextual(), "Globex reads an appliance entry: " + e);
+        }
+        for (JsonNode e : audit(owner, "?limit=100").get("items")) {
+            assertTrue(e.get("organization_id").isTextual(), "an owner reads an appliance entry: " + e);
+        }
+        JsonNode operator = audit(lab.operatorKey(), "?action=auth.failed");
+        assertTrue(operator.toString().contains("GET " + guessed), operator.toString());
+    }
+
+    @Test
+    void anOverLongField_isTruncatedWithAMarker_notLost_andTheChainVerifies() throws Exception {
+        String longPath = "/v1/datasets/ds_" + "z".repeat(2000);
+        assertEquals(401, https.get(longPath, "sr_live_" + "w".repeat(43)).statusCode());
+        String target = null;
+        for (JsonNode e :
+                audit(lab.operatorKey(), "?action=auth.failed&limit=100").get("items")) {
+            if (e.get("target").asText().startsWith("GET /v1/datasets/ds_zzz")) {
+                target = e.get("target").asText();
+            }
+        }
+        assertTrue(target != null, "the entry about the long path is kept");
+        assertTrue(target.endsWith("…[truncated]"), target);
+        assertTrue(target.length() <= 300, Integer.toString(target.length()));
+        ApplianceProcess.Result verify = lab.cli("audit", "verify");
+        assertEquals(0, verify.exitCode(), verify.output());
     }
 
     @Test

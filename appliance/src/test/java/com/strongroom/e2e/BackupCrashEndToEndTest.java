@@ -76,7 +76,7 @@ class BackupCrashEndToEndTest {
 
             ApplianceProcess.Result again = lab.cli("backup", "run");
             assertEquals(0, again.exitCode(), again.output());
-            BackupTesting.awaitShipped(https, key);
+            BackupTesting.awaitShipped(https, lab.operatorKey());
             ApplianceProcess.Result verify = lab.cli("backup", "verify");
             assertEquals(0, verify.exitCode(), verify.output());
 

@@ -72,7 +72,7 @@ class BackupRestoreEndToEndTest {
         ApplianceProcess.Result run = lab.cli("backup", "run");
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.output().contains("\"snapshot\""), run.output());
-        BackupTesting.awaitShipped(https, key);
+        BackupTesting.awaitShipped(https, lab.operatorKey());
         Instant t = Instant.now();
         Thread.sleep(1200);
 
@@ -81,10 +81,11 @@ class BackupRestoreEndToEndTest {
         assertEquals(
                 200, https.delete("/v1/datasets/" + ds + "/documents/" + a, key).statusCode());
         assertEquals(200, https.delete("/v1/datasets/" + doomed, key).statusCode());
-        awaitDestroyed(https, key, "dataset:" + doomed);
-        BackupTesting.awaitShipped(https, key);
+        awaitDestroyed(https, lab.operatorKey(), "dataset:" + doomed);
+        BackupTesting.awaitShipped(https, lab.operatorKey());
 
-        JsonNode status = JSON.readTree(https.get("/v1/system/backups", key).body());
+        JsonNode status =
+                JSON.readTree(https.get("/v1/system/backups", lab.operatorKey()).body());
         for (JsonNode target : status.path("targets")) {
             assertEquals("ok", target.path("state").asText(), status.toString());
         }
@@ -146,7 +147,8 @@ class BackupRestoreEndToEndTest {
         assertEquals(1, d.path("datasets").size(), d.toString());
         assertTrue(d.path("datasets").get(0).path("match").asBoolean(), d.toString());
         assertFalse(Files.exists(Path.of(d.path("scratch_home").asText())), "the scratch home is removed");
-        assertTrue(https.get("/v1/audit?action=dr.drill", key).body().contains("dr.drill"));
+        assertTrue(
+                https.get("/v1/audit?action=dr.drill", lab.operatorKey()).body().contains("dr.drill"));
 
         for (String target : List.of("local", "s3")) {
             ApplianceProcess.Result verify = lab.cli("backup", "verify", "--target", target);

@@ -52,11 +52,12 @@ final class BackupTesting {
     }
 
     /** Waits until every change made before this call is on every target (journal lag 0). */
-    static void awaitShipped(Https https, String key) throws Exception {
+    static void awaitShipped(Https https, String operatorKey) throws Exception {
         Instant after = Instant.now();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            JsonNode s = JSON.readTree(https.get("/v1/system/backups", key).body());
+            JsonNode s =
+                    JSON.readTree(https.get("/v1/system/backups", operatorKey).body());
             boolean all = s.path("journal_lag_seconds").asDouble(1) == 0;
             for (JsonNode target : s.path("targets")) {
                 String shipped = target.path("last_journal_shipped_at").asText(null);

@@ -98,6 +98,10 @@ class BrowserSignInEndToEndTest {
         HttpResponse<String> login = https.get("/auth/login", null);
         assertEquals(302, login.statusCode(), login.body());
         URI authorize = URI.create(login.headers().firstValue("Location").orElseThrow());
+        String preAuth = login.headers().firstValue("Set-Cookie").orElseThrow();
+        assertTrue(preAuth.startsWith("__Host-strongroom-sign-in="), preAuth);
+        assertTrue(preAuth.contains("HttpOnly") && preAuth.contains("Secure") && preAuth.contains("SameSite=Lax"));
+        String preAuthCookie = preAuth.substring(0, preAuth.indexOf(';'));
         assertTrue(authorize.getQuery().contains("code_challenge_method=S256"), authorize.toString());
         assertTrue(authorize.getQuery().contains("response_type=code"), authorize.toString());
 
@@ -129,13 +133,19 @@ class BrowserSignInEndToEndTest {
         URI callback = URI.create(back.headers().firstValue("Location").orElseThrow());
         assertEquals("/auth/callback", callback.getPath());
 
-        HttpResponse<String> done = https.get(callback.getPath() + "?" + callback.getRawQuery(), null);
+        // login CSRF: the same callback in a browser that did not start the sign-in is refused
+        HttpResponse<String> lured = https.get(callback.getPath() + "?" + callback.getRawQuery(), null);
+        assertEquals(400, lured.statusCode(), lured.body());
+        assertTrue(lured.body().contains("not started in this browser"), lured.body());
+        HttpResponse<String> done = https.sendWithHeader(
+                "GET", callback.getPath() + "?" + callback.getRawQuery(), null, new byte[0], "Cookie", preAuthCookie);
         assertEquals(303, done.statusCode(), done.body());
         String setCookie = done.headers().firstValue("Set-Cookie").orElseThrow();
         assertTrue(setCookie.startsWith("__Host-strongroom-session="), setCookie);
         assertTrue(
                 setCookie.contains("HttpOnly") && setCookie.contains("Secure") && setCookie.contains("SameSite=Lax"));
-        HttpResponse<String> replay = https.get(callback.getPath() + "?" + callback.getRawQuery(), null);
+        HttpResponse<String> replay = https.sendWithHeader(
+                "GET", callback.getPath() + "?" + callback.getRawQuery(), null, new byte[0], "Cookie", preAuthCookie);
         assertEquals(400, replay.statusCode(), "a callback's state works once");
         return setCookie.substring(setCookie.indexOf('=') + 1, setCookie.indexOf(';'));
     }

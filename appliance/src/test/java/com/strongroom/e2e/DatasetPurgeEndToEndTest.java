@@ -55,7 +55,8 @@ class DatasetPurgeEndToEndTest {
 
     private static List<String> dekStates(String datasetId) throws Exception {
         List<String> states = new ArrayList<>();
-        for (JsonNode dek : body(200, https.get("/v1/system/keys", key)).get("deks")) {
+        for (JsonNode dek :
+                body(200, https.get("/v1/system/keys", lab.operatorKey())).get("deks")) {
             if (dek.get("purpose").asText().equals("dataset:" + datasetId)) {
                 states.add(dek.get("state").asText());
             }

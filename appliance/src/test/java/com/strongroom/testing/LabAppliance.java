@@ -44,6 +44,7 @@ public final class LabAppliance implements AutoCloseable {
     private Served serve;
     private Https https;
     private String ownerKey;
+    private String operatorKey;
     private int starts;
 
     private LabAppliance(
@@ -144,11 +145,23 @@ public final class LabAppliance implements AutoCloseable {
             throw new AssertionError("the appliance's log did not reach " + log);
         }
         ownerKey = Files.readString(home.resolve("bootstrap/owner-api-key")).trim();
+        operatorKey =
+                Files.readString(home.resolve("bootstrap/operator-api-key")).trim();
     }
 
     /** Runs a CLI command against this home and configuration, as an operator on the host would. */
     public ApplianceProcess.Result cli(String... args) throws Exception {
         return ApplianceProcess.run(home, config, env, args);
+    }
+
+    /** Runs a CLI command with the service stopped (as after systemctl stop), then serves again. */
+    public ApplianceProcess.Result cliStopped(String... args) throws Exception {
+        serve.stop();
+        try {
+            return cli(args);
+        } finally {
+            serve();
+        }
     }
 
     /**
@@ -196,6 +209,11 @@ public final class LabAppliance implements AutoCloseable {
 
     public Https https() {
         return https;
+    }
+
+    /** The bootstrap operator key: the appliance-wide /v1/system/* endpoints, held on the host. */
+    public String operatorKey() {
+        return operatorKey;
     }
 
     /** The bootstrap owner key of the default organization. */
