@@ -74,6 +74,18 @@ public final class DocumentService {
         return store.list(organizationId, datasetId, limit, offset);
     }
 
+    /**
+     * Puts a document that a fault failed back in the queue (its sealed original is kept until
+     * deletion); the worker is woken. A ready, processing or refused document is left alone.
+     */
+    public DocumentStore.Requeue retry(String organizationId, String datasetId, String id) throws SQLException {
+        DocumentStore.Requeue result = store.requeue(organizationId, datasetId, id, now());
+        if (result == DocumentStore.Requeue.REQUEUED) {
+            queued.run();
+        }
+        return result;
+    }
+
     /** Removes the document's chunks from search and its original from the store. */
     public boolean delete(String organizationId, String datasetId, String id) throws SQLException, IOException {
         if (!store.delete(organizationId, datasetId, id, now())) {
