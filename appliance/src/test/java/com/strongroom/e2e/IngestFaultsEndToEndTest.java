@@ -38,6 +38,10 @@ class IngestFaultsEndToEndTest {
     private static final Duration OUTAGE =
             Duration.ofSeconds(Long.getLong("strongroom.test.embedding-outage-seconds", 10));
 
+    /** The test polls documents often; request budgets are not what it is about. */
+    private static final String NO_RATE_LIMITS =
+            "server:\n  rate-limit-per-hour: 0\n  address-rate-limit-per-hour: 0\n";
+
     @TempDir
     static Path dir;
 
@@ -51,7 +55,7 @@ class IngestFaultsEndToEndTest {
     static void start() throws Exception {
         embeddings = new LabEmbeddingServer();
         lab = LabAppliance.start(
-                dir, embeddings.yaml() + "ingest:\n  retry-base-delay: 200ms\n  retry-max-delay: 1s\n");
+                dir, embeddings.yaml() + NO_RATE_LIMITS + "ingest:\n  retry-base-delay: 200ms\n  retry-max-delay: 1s\n");
         otherOrganization = lab.addOrganization("Beta");
         https = lab.https();
         owner = lab.ownerKey();
