@@ -55,7 +55,8 @@ class IngestFaultsEndToEndTest {
     static void start() throws Exception {
         embeddings = new LabEmbeddingServer();
         lab = LabAppliance.start(
-                dir, embeddings.yaml() + NO_RATE_LIMITS + "ingest:\n  retry-base-delay: 200ms\n  retry-max-delay: 1s\n");
+                dir,
+                embeddings.yaml() + NO_RATE_LIMITS + "ingest:\n  retry-base-delay: 200ms\n  retry-max-delay: 1s\n");
         otherOrganization = lab.addOrganization("Beta");
         https = lab.https();
         owner = lab.ownerKey();
