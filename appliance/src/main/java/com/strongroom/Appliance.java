@@ -191,7 +191,9 @@ public final class Appliance implements AutoCloseable {
                                 "document.processing_failed",
                                 Map.of("document_id", d.id(), "dataset_id", d.datasetId(), "failure_reason", reason));
                     }
-                });
+                },
+                new IngestWorker.RetryDelay(
+                        config.ingest().retryBaseDelay(), config.ingest().retryMaxDelay()));
         keys.addListener(worker);
         DocumentService documents = new DocumentService(
                 documentStore,

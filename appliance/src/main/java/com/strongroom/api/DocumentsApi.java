@@ -61,6 +61,7 @@ final class DocumentsApi implements HttpService {
         rules.post("/{id}/documents", this::upload)
                 .get("/{id}/documents", this::list)
                 .get("/{id}/documents/{doc_id}", this::get)
+                .post("/{id}/documents/{doc_id}/retry", this::retry)
                 .delete("/{id}/documents/{doc_id}", this::delete);
     }
 
@@ -223,6 +224,41 @@ final class DocumentsApi implements HttpService {
     private void get(ServerRequest req, ServerResponse res) throws SQLException {
         Principal p = AccessControl.caller(req);
         Json.send(res, Status.OK_200, json(existing(p, dataset(p, req), req)));
+    }
+
+    /** Re-queues a document a fault failed; 409 for one that is ready, processing or was refused. */
+    private void retry(ServerRequest req, ServerResponse res) throws SQLException {
+        Principal p = AccessControl.caller(req);
+        Dataset dataset = dataset(p, req);
+        Document d = existing(p, dataset, req);
+        switch (documents.retry(p.organizationId(), dataset.id(), d.id())) {
+            case REQUEUED -> {
+                audit.record(RequestAudit.success(req, res, p, "document.retried", d.id(), "dataset " + dataset.id()));
+                Json.send(
+                        res,
+                        Status.ACCEPTED_202,
+                        json(documents
+                                .find(p.organizationId(), dataset.id(), d.id())
+                                .orElseThrow(() -> ApiException.notFound(
+                                        "document_not_found",
+                                        "No document " + d.id() + " in dataset " + dataset.id() + "."))));
+            }
+            case NOT_FOUND ->
+                throw ApiException.notFound(
+                        "document_not_found", "No document " + d.id() + " in dataset " + dataset.id() + ".");
+            case FAILED_BY_DOCUMENT ->
+                throw new ApiException(
+                        Status.CONFLICT_409,
+                        "document_not_retryable",
+                        "Document " + d.id() + " failed because of its content, not a fault; retrying gives the"
+                                + " same result: upload a corrected document instead.");
+            case NOT_FAILED ->
+                throw new ApiException(
+                        Status.CONFLICT_409,
+                        "document_not_retryable",
+                        "Document " + d.id() + " is " + d.status().name().toLowerCase(java.util.Locale.ROOT)
+                                + "; only a document that a fault failed can be retried.");
+        }
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws SQLException, IOException {

@@ -43,6 +43,7 @@ public final class AccessPolicy {
             new AccessRule("POST", "/v1/datasets/{id}/documents", DEVELOPER, "documents:write"),
             new AccessRule("GET", "/v1/datasets/{id}/documents", VIEWER, "documents:read"),
             new AccessRule("GET", "/v1/datasets/{id}/documents/{doc_id}", VIEWER, "documents:read"),
+            new AccessRule("POST", "/v1/datasets/{id}/documents/{doc_id}/retry", DEVELOPER, "documents:write"),
             new AccessRule("DELETE", "/v1/datasets/{id}/documents/{doc_id}", DEVELOPER, "documents:delete"),
             new AccessRule("POST", "/v1/webhooks", ADMIN, "webhooks:manage"),
             new AccessRule("GET", "/v1/webhooks", ADMIN, "webhooks:manage"),

@@ -27,7 +27,8 @@ public record StrongroomConfig(
         OAuth oauth,
         com.strongroom.sso.SsoSettings sso,
         com.strongroom.backup.BackupSettings backup,
-        com.strongroom.datasets.Quotas quotas) {
+        com.strongroom.datasets.Quotas quotas,
+        Ingest ingest) {
 
     /**
      * @param limits requests an API key and a client address may make, and how repeated failed
@@ -95,6 +96,12 @@ public record StrongroomConfig(
      * @param uploadBytesInFlight upload bodies held at once, all clients together; beyond it 503
      */
     public record Documents(long maxBytes, Duration extractionTimeBudget, long uploadBytesInFlight) {}
+
+    /**
+     * @param retryBaseDelay delay before a document is tried again after its first fault
+     * @param retryMaxDelay cap of the doubling delay between later attempts
+     */
+    public record Ingest(Duration retryBaseDelay, Duration retryMaxDelay) {}
 
     /**
      * @param softDeletedDatasets how long a deleted dataset stays restorable before it is purged
@@ -270,7 +277,18 @@ public record StrongroomConfig(
                 backup(r, home),
                 new com.strongroom.datasets.Quotas(
                         r.integer("quotas.datasets-per-organization", 1, 1_000_000),
-                        r.integer("quotas.documents-per-dataset", 1, 100_000_000)));
+                        r.integer("quotas.documents-per-dataset", 1, 100_000_000)),
+                ingest(r));
+    }
+
+    private static Ingest ingest(ConfigReader r) {
+        Duration base = r.duration("ingest.retry-base-delay", Duration.ofMillis(100), Duration.ofHours(1));
+        Duration max = r.duration("ingest.retry-max-delay", Duration.ofMillis(100), Duration.ofHours(6));
+        if (max.compareTo(base) < 0) {
+            throw new InvalidConfigException(
+                    "ingest.retry-max-delay", "must not be shorter than ingest.retry-base-delay");
+        }
+        return new Ingest(base, max);
     }
 
     private static com.strongroom.backup.BackupSettings backup(ConfigReader r, Path home) {
@@ -532,7 +550,7 @@ public record StrongroomConfig(
                 List.of());
         return new StrongroomConfig(
                 otherHome, s, hsm, crypto, i, embedding, chunking, documents, webhooks, retention, oauth, sso, b,
-                quotas);
+                quotas, ingest);
     }
 
     public Path keyringFile() {

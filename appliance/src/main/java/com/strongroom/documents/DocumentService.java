@@ -75,6 +75,18 @@ public final class DocumentService {
     }
 
     /**
+     * Puts a document that a fault failed back in the queue (its sealed original is kept until
+     * deletion); the worker is woken. A ready, processing or refused document is left alone.
+     */
+    public DocumentStore.Requeue retry(String organizationId, String datasetId, String id) throws SQLException {
+        DocumentStore.Requeue result = store.requeue(organizationId, datasetId, id, now());
+        if (result == DocumentStore.Requeue.REQUEUED) {
+            queued.run();
+        }
+        return result;
+    }
+
+    /**
      * Removes the document's chunks from search, then its row and original from the store, in that
      * order: a failure half-way (an unreadable index, a kill) leaves a document that still exists
      * and can be deleted again, never a deleted document whose chunks are still found. The index is

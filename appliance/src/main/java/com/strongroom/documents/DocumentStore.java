@@ -128,37 +128,127 @@ public final class DocumentStore {
         }
     }
 
-    /** A queued document and its sealed original, for the worker. */
-    public record Queued(Document document, int keyVersion, byte[] sealedContent) {}
+    /** A queued document and its sealed original, for the worker; {@code attempts} tries so far. */
+    public record Queued(Document document, int keyVersion, byte[] sealedContent, int attempts) {}
 
-    /** The oldest queued documents (any organization), at most {@code limit}. */
-    public List<Queued> queued(int limit) throws SQLException {
+    /** Why a FAILED document failed: the document itself, or a fault it can be re-queued after. */
+    public enum FailureKind {
+        DOCUMENT,
+        FAULT
+    }
+
+    /**
+     * Queued documents due at {@code now} (not waiting out a retry delay), at most {@code limit},
+     * taken fairly: organizations in turn, and within one its datasets in turn, oldest first in
+     * each, so one tenant's backlog cannot hold back another's first document.
+     */
+    public List<Queued> queued(int limit, OffsetDateTime now) throws SQLException {
+        String due = "SELECT id, organization_id, created_at,"
+                + " ROW_NUMBER() OVER (PARTITION BY dataset_id ORDER BY created_at, id) AS dataset_turn"
+                + " FROM document WHERE status = 'PROCESSING' AND deleted_at IS NULL"
+                + " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)";
+        String turns = "SELECT id, ROW_NUMBER() OVER (PARTITION BY organization_id"
+                + " ORDER BY dataset_turn, created_at, id) AS turn FROM (" + due + ") d";
         try (Connection c = metadata.db().connection();
-                PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", key_version, content FROM document"
-                        + " WHERE status = 'PROCESSING' AND deleted_at IS NULL ORDER BY created_at, id LIMIT ?")) {
-            ps.setInt(1, limit);
+                PreparedStatement ps = c.prepareStatement("SELECT " + prefixed("x.", COLUMNS)
+                        + ", x.key_version, x.content, x.attempts FROM document x JOIN (" + turns + ") t ON t.id = x.id"
+                        + " ORDER BY t.turn, x.created_at, x.id LIMIT ?")) {
+            ps.setObject(1, now);
+            ps.setInt(2, limit);
             List<Queued> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Queued(row(rs), rs.getInt("key_version"), rs.getBytes("content")));
+                    out.add(new Queued(
+                            row(rs), rs.getInt("key_version"), rs.getBytes("content"), rs.getInt("attempts")));
                 }
             }
             return out;
         }
     }
 
+    private static String prefixed(String prefix, String columns) {
+        return prefix + columns.replace(", ", ", " + prefix);
+    }
+
+    /**
+     * Leaves a document PROCESSING after a fault and sets when to try it again; false if it was
+     * deleted or finished meanwhile.
+     */
+    public boolean defer(String id, OffsetDateTime nextAttempt) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("UPDATE document SET attempts = attempts + 1,"
+                        + " next_attempt_at = ? WHERE id = ? AND status = 'PROCESSING' AND deleted_at IS NULL")) {
+            ps.setObject(1, nextAttempt);
+            ps.setString(2, id);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     /** Records the outcome unless the document was deleted meanwhile; false then. */
     public boolean finish(String id, Document.Status status, Integer chunks, String failureReason, OffsetDateTime at)
             throws SQLException {
+        return finish(
+                id, status, chunks, failureReason, status == Document.Status.FAILED ? FailureKind.DOCUMENT : null, at);
+    }
+
+    /** As above, saying why a FAILED document failed. */
+    public boolean finish(
+            String id,
+            Document.Status status,
+            Integer chunks,
+            String failureReason,
+            FailureKind kind,
+            OffsetDateTime at)
+            throws SQLException {
         try (Connection c = metadata.db().connection();
                 PreparedStatement ps = c.prepareStatement("UPDATE document SET status = ?, chunks_created = ?,"
-                        + " failure_reason = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL")) {
+                        + " failure_reason = ?, failure_kind = ?, attempts = 0, next_attempt_at = NULL, updated_at = ?"
+                        + " WHERE id = ? AND deleted_at IS NULL")) {
             ps.setString(1, status.name());
             ps.setObject(2, chunks);
             ps.setString(3, failureReason);
-            ps.setObject(4, at);
-            ps.setString(5, id);
+            ps.setString(4, kind == null ? null : kind.name());
+            ps.setObject(5, at);
+            ps.setString(6, id);
             return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** What {@link #requeue} did. */
+    public enum Requeue {
+        REQUEUED,
+        NOT_FOUND,
+        NOT_FAILED,
+        FAILED_BY_DOCUMENT
+    }
+
+    /** Puts a document a fault failed back in the queue, from its stored original. */
+    public Requeue requeue(String organizationId, String datasetId, String id, OffsetDateTime at) throws SQLException {
+        try (Connection c = metadata.db().connection()) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE document SET status = 'PROCESSING',"
+                    + " chunks_created = NULL, failure_reason = NULL, failure_kind = NULL, attempts = 0,"
+                    + " next_attempt_at = NULL, updated_at = ? WHERE organization_id = ? AND dataset_id = ?"
+                    + " AND id = ? AND deleted_at IS NULL AND status = 'FAILED' AND failure_kind = 'FAULT'")) {
+                ps.setObject(1, at);
+                ps.setString(2, organizationId);
+                ps.setString(3, datasetId);
+                ps.setString(4, id);
+                if (ps.executeUpdate() == 1) {
+                    return Requeue.REQUEUED;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT status, failure_kind FROM document"
+                    + " WHERE organization_id = ? AND dataset_id = ? AND id = ? AND deleted_at IS NULL")) {
+                ps.setString(1, organizationId);
+                ps.setString(2, datasetId);
+                ps.setString(3, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Requeue.NOT_FOUND;
+                    }
+                    return "FAILED".equals(rs.getString(1)) ? Requeue.FAILED_BY_DOCUMENT : Requeue.NOT_FAILED;
+                }
+            }
         }
     }
 

@@ -92,20 +92,24 @@ public final class HttpEmbeddingModel implements EmbeddingModel {
         try {
             response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (HttpTimeoutException e) {
-            throw new EmbeddingException("the embedding endpoint " + endpoint + " did not answer within " + timeout);
+            throw new EmbeddingException(
+                    "the embedding endpoint " + endpoint + " did not answer within " + timeout, true);
         } catch (IOException e) {
-            throw new EmbeddingException("the embedding endpoint " + endpoint + " is unreachable: "
-                    + e.getClass().getSimpleName());
+            throw new EmbeddingException(
+                    "the embedding endpoint " + endpoint + " is unreachable: "
+                            + e.getClass().getSimpleName(),
+                    true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new EmbeddingException("interrupted while waiting for the embedding endpoint");
+            throw new EmbeddingException("interrupted while waiting for the embedding endpoint", true);
         }
         if (response.statusCode() != 200) {
+            int status = response.statusCode();
+            // overloaded (429) or failing (5xx) providers recover by themselves; a 4xx is a setting to fix
             throw new EmbeddingException(
-                    "the embedding endpoint " + endpoint + " answered HTTP " + response.statusCode()
-                            + (response.statusCode() == 401 || response.statusCode() == 403
-                                    ? " (check the API key file)"
-                                    : ""));
+                    "the embedding endpoint " + endpoint + " answered HTTP " + status
+                            + (status == 401 || status == 403 ? " (check the API key file)" : ""),
+                    status == 429 || status >= 500);
         }
         return parse(response.body(), batch.size());
     }

@@ -85,8 +85,6 @@ class HostileDocumentsEndToEndTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("fails until fair scheduling (branch hard-ingest-queue) is merged: FIFO queue "
-            + "keeps the neighbour's document behind the hostile ones for more than 30 s")
     void hostileDocumentsFinishWithinTheirBudget_whileAnotherOrganizationsDocumentIsReadyIn30s() throws Exception {
         String hostile = lab.ownerKey();
         String ds = createDataset(hostile, "Hostile");

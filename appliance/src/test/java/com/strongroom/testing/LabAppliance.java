@@ -216,6 +216,11 @@ public final class LabAppliance implements AutoCloseable {
         return operatorKey;
     }
 
+    /** The lab's SoftHSM2 token, for tests that take its key away (seal) and give it back. */
+    public LabHsm.Token token() {
+        return new LabHsm.Token(tokenLabel, home.resolve("hsm/user.pin"), dir.resolve("so.pin"));
+    }
+
     /** The bootstrap owner key of the default organization. */
     public String ownerKey() {
         return ownerKey;
