@@ -29,7 +29,16 @@ export async function securityPage(main) {
           h('td', {}, x.kek_label), h('td', {}, when(x.created_at)))))),
       rotateForm(k, refresh, progress));
   }
-  await refresh();
+  try {
+    await refresh();
+  } catch (err) {
+    if (err.status !== 403) throw err;
+    // Keys, seal and rotations are appliance-wide: the operator's, never an organization's.
+    clear(view).append(h('p', { id: 'operator-only', class: 'card' },
+      'Keys, the HSM and rotations are appliance-wide and belong to the appliance operator, not to an organization. ',
+      'On the host, run "strongroom keys status"; the operator API key is in bootstrap/operator-api-key ',
+      '(more with "strongroom keys grant-operator").'));
+  }
 }
 
 function rotateForm(k, done, progress) {

@@ -47,6 +47,8 @@ public final class JournalTrigger implements Trigger {
         void close();
     }
 
+    private static final String TRIGGER_PREFIX = "journal_";
+
     private String table;
     private String[] columns;
     private boolean[] generated;
@@ -55,7 +57,10 @@ public final class JournalTrigger implements Trigger {
     @Override
     public void init(Connection conn, String schemaName, String triggerName, String tableName, boolean before, int type)
             throws SQLException {
-        this.table = tableName.toLowerCase(java.util.Locale.ROOT);
+        // Named after the trigger, not the table H2 passes: while ALTER TABLE rebuilds a table, H2
+        // initialises its triggers on a temporary copy (e.g. DOCUMENT_COPY_5_8) that is renamed
+        // afterwards, and rows journaled under that name could never be replayed.
+        this.table = journaledTable(triggerName, tableName);
         DatabaseMetaData meta = conn.getMetaData();
         List<String> names = new ArrayList<>();
         List<Boolean> gen = new ArrayList<>();
@@ -91,6 +96,16 @@ public final class JournalTrigger implements Trigger {
                 keyColumns[k++] = i;
             }
         }
+    }
+
+    /** Triggers are created as {@code journal_<table>} (V6__change_journal.sql). */
+    static String journaledTable(String triggerName, String tableName) {
+        String trigger = triggerName.toLowerCase(java.util.Locale.ROOT);
+        if (!trigger.startsWith(TRIGGER_PREFIX) || trigger.length() == TRIGGER_PREFIX.length()) {
+            throw new IllegalStateException("journal trigger " + triggerName + " on " + tableName + " is not named "
+                    + TRIGGER_PREFIX + "<table>");
+        }
+        return trigger.substring(TRIGGER_PREFIX.length());
     }
 
     @Override

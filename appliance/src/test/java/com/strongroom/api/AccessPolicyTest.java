@@ -40,6 +40,7 @@ class AccessPolicyTest {
             GET /v1/datasets/{id}/documents viewer documents:read
             GET /v1/datasets/{id}/documents/{doc_id} viewer documents:read
             DELETE /v1/datasets/{id}/documents/{doc_id} developer documents:delete
+            POST /v1/datasets/{id}/documents/{doc_id}/retry developer documents:write
             POST /v1/webhooks admin webhooks:manage
             GET /v1/webhooks admin webhooks:manage
             GET /v1/webhooks/{id} admin webhooks:manage

@@ -139,7 +139,7 @@ class HostileDocumentsEndToEndTest {
     void anUploadBeyondTheBytesInFlight_is503WithRetryAfter_andNothingStored() throws Exception {
         String key = lab.ownerKey();
         String ds = createDataset(key, "Busy");
-        // An upload that declares nearly the whole budget and sends its body slowly holds it.
+        // An upload that declares the whole budget (2 MiB) and sends its body slowly holds all of it.
         SSLSocket held = (SSLSocket) https.sslContext().getSocketFactory().createSocket("127.0.0.1", port);
         try {
             SSLParameters params = held.getSSLParameters();
@@ -148,7 +148,7 @@ class HostileDocumentsEndToEndTest {
             OutputStream out = held.getOutputStream();
             out.write(bytes("POST /v1/datasets/" + ds + "/documents HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + "Authorization: Bearer " + key + "\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + (2 * KIB * KIB - 100) + "\r\n\r\n{\"content\":\""));
+                    + "Content-Length: " + (2 * KIB * KIB) + "\r\n\r\n{\"content\":\""));
             out.flush();
             // The held upload's handler reserves once it runs: probe with a body the API refuses
             // anyway (nothing can be stored by it) until the budget answers instead.

@@ -206,29 +206,16 @@ class UiBrowserTest {
 
     @Test
     @Order(7)
-    void keysAndHsm_showTheState_andRotateWithProgress() throws Exception {
+    void keysAndHsm_areTheOperators_anOrganizationOwnerIsToldWhereTheyAre() throws Exception {
+        // Since the operator role (issue 14.6) SSO users, owners included, get 403 from /v1/system/*;
+        // the page says so instead of breaking. Rotation itself is tested with the operator key
+        // (OperatorRoleEndToEndTest, ApplianceEndToEndTest).
         open("security");
-        browser.awaitText(By.id("seal-state"), "Unsealed");
-        assertTrue(browser.driver.findElement(By.id("kek-label")).getText().contains("strongroom-kek"));
-        assertTrue(browser.driver.findElement(By.id("crypto")).getText().contains("BCFIPS"));
-        org.openqa.selenium.support.ui.Select what = new org.openqa.selenium.support.ui.Select(
-                browser.driver.findElement(By.cssSelector("#rotate select[name=target]")));
-        what.selectByValue("dek:apikeys");
-        browser.driver.executeScript("window.confirm = () => true");
-        browser.driver
-                .findElement(By.cssSelector("#rotate button[type=submit]"))
-                .click();
-        browser.awaitText(By.id("rotate-progress"), "Done: data key \"apikeys\" is at version 2");
-        // the page is drawn again with the new key version, and the outcome stays on screen
-        browser.awaitText(By.id("deks"), "apikeys");
-        assertTrue(
-                browser.driver
-                                .findElements(By.xpath("//table[@id='deks']//tr[td[1]='apikeys' and td[2]='2']"))
-                                .size()
-                        == 1,
-                browser.driver.findElement(By.id("deks")).getText());
-        assertTrue(
-                browser.driver.findElement(By.id("rotate-progress")).getText().startsWith("Done"));
+        browser.awaitText(By.id("operator-only"), "belong to the appliance operator");
+        String shown = browser.driver.findElement(By.id("operator-only")).getText();
+        assertTrue(shown.contains("strongroom keys status"), shown);
+        assertTrue(browser.driver.findElements(By.id("seal-state")).isEmpty(), "no key state for a tenant");
+        assertTrue(browser.driver.findElements(By.id("rotate")).isEmpty(), "no rotation form for a tenant");
         browser.screenshot("security", 1280);
     }
 
