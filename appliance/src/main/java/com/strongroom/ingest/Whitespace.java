@@ -55,29 +55,19 @@ final class Whitespace {
 
     /** A line break with the blanks before it and the whitespace after it becomes one newline. */
     static String tidyLineBreaks(String s) {
-        StringBuilder out = new StringBuilder(s.length());
-        int i = 0;
-        while (i < s.length()) {
-            char c = s.charAt(i++);
-            if (c != '\n') {
-                out.append(c);
-                continue;
-            }
-            int end = out.length();
-            while (end > 0 && (out.charAt(end - 1) == ' ' || out.charAt(end - 1) == '\t')) {
-                end--;
-            }
-            out.setLength(end);
-            out.append('\n');
-            while (i < s.length() && isRegexSpace(s.charAt(i))) {
-                i++;
-            }
-        }
-        return out.toString();
+        return replaceLineBreaks(s, c -> c == ' ' || c == '\t', '\n');
     }
 
     /** A line break with the whitespace around it becomes one space (a table cell on one line). */
     static String joinLines(String s) {
+        return replaceLineBreaks(s, c -> isRegexSpace((char) c), ' ');
+    }
+
+    /**
+     * Each line break, with the characters before it that {@code strippedBefore} accepts and the
+     * whitespace after it, becomes {@code with}; one pass, so no input can make it backtrack.
+     */
+    private static String replaceLineBreaks(String s, java.util.function.IntPredicate strippedBefore, char with) {
         StringBuilder out = new StringBuilder(s.length());
         int i = 0;
         while (i < s.length()) {
@@ -87,11 +77,11 @@ final class Whitespace {
                 continue;
             }
             int end = out.length();
-            while (end > 0 && isRegexSpace(out.charAt(end - 1))) {
+            while (end > 0 && strippedBefore.test(out.charAt(end - 1))) {
                 end--;
             }
             out.setLength(end);
-            out.append(' ');
+            out.append(with);
             while (i < s.length() && isRegexSpace(s.charAt(i))) {
                 i++;
             }
