@@ -75,6 +75,7 @@ class IngestFaultsEndToEndTest {
     @AfterEach
     void providerBackToNormal() {
         embeddings.release();
+        embeddings.latency(Duration.ZERO);
         embeddings.mode(LabEmbeddingServer.Mode.OK);
     }
 
@@ -212,6 +213,32 @@ class IngestFaultsEndToEndTest {
         System.out.println(readyLater + " of the backlog's 40 documents became ready after the small one");
         // one round holds at most 16 documents: with fair turns the small one goes in the second
         assertTrue(readyLater >= 40 - 2 * 16, readyLater + " of the backlog finished after the small document");
+    }
+
+    @Test
+    void aLargeDocumentBeingEmbeddedDoesNotHoldBackAnotherOrganizationsSmallOne() throws Exception {
+        String big = dataset(owner, "Large");
+        String small = dataset(otherOrganization, "Quick");
+        embeddings.latency(Duration.ofMillis(100));
+        int before = embeddings.requests();
+        // about 1,500 chunks: embedded a slice per round, one round after another
+        String large = upload(owner, big, "Clause with terms and remarks for the record. ".repeat(32_000));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (embeddings.requests() == before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(embeddings.requests() > before, "the large document's embedding never started");
+        String mine = upload(otherOrganization, small, "A short note filed meanwhile.");
+
+        https.awaitDocumentReady(small, mine, otherOrganization);
+        Instant smallReady = Instant.parse(
+                document(otherOrganization, small, mine).path("updated_at").asText());
+        https.awaitDocumentReady(big, large, owner);
+        JsonNode largeDoc = document(owner, big, large);
+        assertTrue(largeDoc.path("chunks_created").asInt() > 1000, largeDoc.toString());
+        assertTrue(
+                Instant.parse(largeDoc.path("updated_at").asText()).isAfter(smallReady),
+                "the small document waited for the large one: " + largeDoc + " vs ready at " + smallReady);
     }
 
     private static String retryPath(String ds, String id) {

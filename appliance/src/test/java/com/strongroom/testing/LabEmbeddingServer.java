@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real OpenAI-compatible embeddings endpoint on loopback for the appliance's {@code
  * openai-compatible} provider: answers deterministic vectors, or 503 (an outage), or vectors of
- * the wrong size (a misconfigured provider), and can hold every request until released (to line
- * up a queue before the worker moves).
+ * the wrong size (a misconfigured provider), can hold every request until released (to line
+ * up a queue before the worker moves), and can answer each request after a delay.
  */
 public final class LabEmbeddingServer implements AutoCloseable {
     public static final String MODEL = "lab-embed";
@@ -34,6 +35,7 @@ public final class LabEmbeddingServer implements AutoCloseable {
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final AtomicInteger requests = new AtomicInteger();
     private volatile Mode mode = Mode.OK;
+    private volatile Duration latency = Duration.ZERO;
     private boolean held;
 
     public LabEmbeddingServer() throws IOException {
@@ -52,6 +54,11 @@ public final class LabEmbeddingServer implements AutoCloseable {
 
     public void mode(Mode mode) {
         this.mode = mode;
+    }
+
+    /** How long each request takes before it is answered (a provider under load); zero by default. */
+    public void latency(Duration latency) {
+        this.latency = latency;
     }
 
     /** Requests received so far (answered or not). */
@@ -80,6 +87,7 @@ public final class LabEmbeddingServer implements AutoCloseable {
             JsonNode input = JSON.readTree(exchange.getRequestBody()).path("input");
             try {
                 waitWhileHeld();
+                Thread.sleep(latency);
             } catch (InterruptedException e) {
                 return;
             }
