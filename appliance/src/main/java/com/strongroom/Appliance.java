@@ -38,6 +38,8 @@ import com.strongroom.ingest.TextExtractor;
 import com.strongroom.keys.KeyManager;
 import com.strongroom.keys.KeyProbe;
 import com.strongroom.keys.Keyring;
+import com.strongroom.rotation.DataKeyReencryption;
+import com.strongroom.rotation.ReencryptionJob;
 import com.strongroom.search.DatasetIndexes;
 import com.strongroom.search.DatasetSearch;
 import com.strongroom.store.ChangeJournal;
@@ -66,6 +68,7 @@ public final class Appliance implements AutoCloseable {
     private final DatasetIndexes indexes;
     private final IngestWorker worker;
     private final PurgeJob purge;
+    private final ReencryptionJob reencryption;
     private final EmbeddingModel model;
     private final WebhookDispatcher dispatcher;
     private final BackupService backups;
@@ -78,6 +81,7 @@ public final class Appliance implements AutoCloseable {
             DatasetIndexes indexes,
             IngestWorker worker,
             PurgeJob purge,
+            ReencryptionJob reencryption,
             EmbeddingModel model,
             WebhookDispatcher dispatcher,
             BackupService backups) {
@@ -85,6 +89,7 @@ public final class Appliance implements AutoCloseable {
         this.backups = backups;
         this.worker = worker;
         this.purge = purge;
+        this.reencryption = reencryption;
         this.model = model;
         this.keyringDb = keyringDb;
         this.keys = keys;
@@ -250,13 +255,25 @@ public final class Appliance implements AutoCloseable {
                                 new Members(metadata),
                                 backups)));
 
+        ReencryptionJob reencryption = ReencryptionJob.start(
+                new DataKeyReencryption(
+                        keys,
+                        documentStore,
+                        indexes,
+                        changeJournal,
+                        config.backup().enabled() && !config.backup().targets().isEmpty(),
+                        audit,
+                        config.reencryption(),
+                        clock),
+                keys::state,
+                config.reencryption().interval());
         keys.unseal();
         KeyProbe probe = KeyProbe.start(keys, config.hsm().probeInterval());
         worker.start();
         backups.drillWith(new DrDrill(config, backups, metadata, indexes, audit)::run);
         backups.start();
-        Appliance appliance =
-                new Appliance(keyringDb, keys, probe, server, indexes, worker, purge, model, dispatcher, backups);
+        Appliance appliance = new Appliance(
+                keyringDb, keys, probe, server, indexes, worker, purge, reencryption, model, dispatcher, backups);
         LOG.info(() -> "Strongroom is listening on " + appliance.url() + " (" + keys.state() + ")");
         return appliance;
     }
@@ -291,6 +308,7 @@ public final class Appliance implements AutoCloseable {
         server.stop();
         backups.close();
         purge.close();
+        reencryption.close();
         try {
             dispatcher.close();
             worker.close();

@@ -47,7 +47,13 @@ final class SystemKeysService implements HttpService {
         body.put("token_label", status.tokenLabel());
         body.put("kek_label", status.activeKekLabel());
         body.put("keks", status.keks().stream().map(SystemKeysService::kek).toList());
-        body.put("deks", status.deks().stream().map(SystemKeysService::dek).toList());
+        Map<String, com.strongroom.keys.DekUsage> usage = new java.util.HashMap<>();
+        status.usage().forEach(u -> usage.put(u.purpose() + "#" + u.version(), u));
+        body.put(
+                "deks",
+                status.deks().stream()
+                        .map(d -> dek(d, usage.get(d.purpose() + "#" + d.version())))
+                        .toList());
         Map<String, Object> cryptoInfo = new LinkedHashMap<>();
         cryptoInfo.put("provider", Fips.PROVIDER);
         cryptoInfo.put("approved_only", CryptoServicesRegistrar.isInApprovedOnlyMode());
@@ -67,7 +73,7 @@ final class SystemKeysService implements HttpService {
                 k.createdAt().toString());
     }
 
-    private static Map<String, Object> dek(DekRecord d) {
+    private static Map<String, Object> dek(DekRecord d, com.strongroom.keys.DekUsage u) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("purpose", d.purpose());
         m.put("version", d.version());
@@ -75,6 +81,17 @@ final class SystemKeysService implements HttpService {
         m.put("kek_label", d.kekLabel());
         m.put("created_at", d.createdAt().toString());
         m.put("destroyed_at", d.destroyedAt() == null ? null : d.destroyedAt().toString());
+        if (u != null) {
+            // what the re-encryption pass last found under this version (dataset keys)
+            Map<String, Object> in = new LinkedHashMap<>();
+            in.put("index_files", u.files());
+            in.put("index_bytes", u.fileBytes());
+            in.put("originals", u.originals());
+            in.put("original_bytes", u.originalBytes());
+            in.put("journal_entries", u.journalEntries());
+            in.put("scanned_at", u.scannedAt().toString());
+            m.put("in_use", in);
+        }
         return m;
     }
 

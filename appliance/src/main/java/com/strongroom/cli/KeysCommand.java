@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             KeysRotateKekCommand.class,
             KeysRotateDekCommand.class,
             KeysGrantOperatorCommand.class,
-            KeysShredCommand.class
+            KeysShredCommand.class,
+            KeysDestroyVersionCommand.class
         })
 final class KeysCommand {}

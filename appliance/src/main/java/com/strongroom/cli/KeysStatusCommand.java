@@ -38,10 +38,27 @@ final class KeysStatusCommand implements Callable<Integer> {
                 out.printf(
                         "KEK       %-32s %s since %s%n", k.label(), k.active() ? "active " : "retired", k.createdAt());
             }
+            java.util.Map<String, com.strongroom.keys.DekUsage> usage = new java.util.HashMap<>();
+            status.usage().forEach(u -> usage.put(u.purpose() + "#" + u.version(), u));
             for (DekRecord d : status.deks()) {
+                com.strongroom.keys.DekUsage u = usage.get(d.purpose() + "#" + d.version());
                 out.printf(
-                        "DEK       %-32s v%-3d %-9s %s%n",
-                        d.purpose(), d.version(), d.state().name().toLowerCase(java.util.Locale.ROOT), d.createdAt());
+                        "DEK       %-32s v%-3d %-9s %s%s%n",
+                        d.purpose(),
+                        d.version(),
+                        d.state().name().toLowerCase(java.util.Locale.ROOT),
+                        d.createdAt(),
+                        u == null
+                                ? ""
+                                : String.format(
+                                        "  in use: %d index files (%d bytes), %d originals (%d bytes), %d journal"
+                                                + " entries (at %s)",
+                                        u.files(),
+                                        u.fileBytes(),
+                                        u.originals(),
+                                        u.originalBytes(),
+                                        u.journalEntries(),
+                                        u.scannedAt()));
             }
             if (status.keks().isEmpty()) {
                 out.println("keyring:  not initialised (run `keys init`)");

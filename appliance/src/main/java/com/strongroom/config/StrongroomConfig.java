@@ -28,7 +28,8 @@ public record StrongroomConfig(
         com.strongroom.sso.SsoSettings sso,
         com.strongroom.backup.BackupSettings backup,
         com.strongroom.datasets.Quotas quotas,
-        Ingest ingest) {
+        Ingest ingest,
+        Reencryption reencryption) {
 
     /**
      * @param limits requests an API key and a client address may make, and how repeated failed
@@ -102,6 +103,13 @@ public record StrongroomConfig(
      * @param retryMaxDelay cap of the doubling delay between later attempts
      */
     public record Ingest(Duration retryBaseDelay, Duration retryMaxDelay) {}
+
+    /**
+     * The background pass after a data-key rotation: at most {@code bytesPerSecond} rewritten (so
+     * queries keep their latency), a look every {@code interval}, and an old version retired once
+     * nothing has used it for {@code retireAfter} since it stopped being primary.
+     */
+    public record Reencryption(long bytesPerSecond, Duration interval, Duration retireAfter) {}
 
     /**
      * @param softDeletedDatasets how long a deleted dataset stays restorable before it is purged
@@ -278,7 +286,11 @@ public record StrongroomConfig(
                 new com.strongroom.datasets.Quotas(
                         r.integer("quotas.datasets-per-organization", 1, 1_000_000),
                         r.integer("quotas.documents-per-dataset", 1, 100_000_000)),
-                ingest(r));
+                ingest(r),
+                new Reencryption(
+                        r.bytes("keys.reencryption-rate", 64 << 10, 1L << 40),
+                        r.duration("keys.reencryption-interval", Duration.ofMillis(100), Duration.ofHours(1)),
+                        r.duration("keys.retire-after", Duration.ZERO, Duration.ofDays(30))));
     }
 
     private static Ingest ingest(ConfigReader r) {
@@ -549,8 +561,22 @@ public record StrongroomConfig(
                 otherHome.resolve("backup").resolve("spool"),
                 List.of());
         return new StrongroomConfig(
-                otherHome, s, hsm, crypto, i, embedding, chunking, documents, webhooks, retention, oauth, sso, b,
-                quotas, ingest);
+                otherHome,
+                s,
+                hsm,
+                crypto,
+                i,
+                embedding,
+                chunking,
+                documents,
+                webhooks,
+                retention,
+                oauth,
+                sso,
+                b,
+                quotas,
+                ingest,
+                reencryption);
     }
 
     public Path keyringFile() {

@@ -267,6 +267,64 @@ public final class DocumentStore {
         }
     }
 
+    /** Stored originals under one data-key version: how many, and their sealed bytes. */
+    public record OriginalsUsage(int count, long bytes) {}
+
+    /** The dataset's stored originals by the key version they are sealed under. */
+    public Map<Integer, OriginalsUsage> originalsByKeyVersion(String datasetId) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("SELECT key_version, COUNT(*), SUM(OCTET_LENGTH(content))"
+                        + " FROM document WHERE dataset_id = ? AND OCTET_LENGTH(content) > 0"
+                        + " GROUP BY key_version")) {
+            ps.setString(1, datasetId);
+            Map<Integer, OriginalsUsage> out = new java.util.TreeMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getInt(1), new OriginalsUsage(rs.getInt(2), rs.getLong(3)));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** A sealed original as stored, for re-encryption under another key version. */
+    public record StoredOriginal(String id, int keyVersion, byte[] sealedContent) {}
+
+    /** Up to {@code limit} of the dataset's originals sealed under another version than {@code version}. */
+    public List<StoredOriginal> originalsNotUnder(String datasetId, int version, int limit) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("SELECT id, key_version, content FROM document"
+                        + " WHERE dataset_id = ? AND key_version <> ? AND OCTET_LENGTH(content) > 0"
+                        + " ORDER BY id LIMIT ?")) {
+            ps.setString(1, datasetId);
+            ps.setInt(2, version);
+            ps.setInt(3, limit);
+            List<StoredOriginal> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new StoredOriginal(rs.getString(1), rs.getInt(2), rs.getBytes(3)));
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Replaces an original with the same content sealed under {@code version}; false when it
+     * changed meanwhile (deleted, or re-encrypted by someone else), which leaves it as it is.
+     */
+    public boolean replaceOriginal(String id, int fromVersion, int version, byte[] sealedContent) throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("UPDATE document SET key_version = ?, content = ?"
+                        + " WHERE id = ? AND key_version = ? AND OCTET_LENGTH(content) > 0")) {
+            ps.setInt(1, version);
+            ps.setBytes(2, sealedContent);
+            ps.setString(3, id);
+            ps.setInt(4, fromVersion);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     private static Document row(ResultSet rs) throws SQLException {
         return new Document(
                 rs.getString("id"),

@@ -2,9 +2,13 @@ package com.strongroom.index;
 
 import com.strongroom.crypto.SecretKeyBytes;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.store.FSDirectory;
@@ -112,6 +116,26 @@ public final class EncryptedDirectory extends FSDirectory {
         EncryptedDirectory dir = new EncryptedDirectory(delegate, keys, cache, shift);
         cache.claim();
         return dir;
+    }
+
+    /**
+     * The data-key version {@code file} was written with, from its clear-text header (no key is
+     * needed); empty when the file is not an encrypted index file (a lock file, a stray).
+     */
+    public static OptionalInt keyVersionOf(Path file) throws IOException {
+        byte[] head = new byte[FileHeader.KEY_VERSION_END];
+        try (InputStream in = Files.newInputStream(file)) {
+            if (in.readNBytes(head, 0, head.length) < head.length) {
+                return OptionalInt.empty();
+            }
+        }
+        return FileHeader.keyVersionOf(head);
+    }
+
+    /** As {@link #keyVersionOf(Path)} for a file of this directory. */
+    public OptionalInt keyVersion(String name) throws IOException {
+        ensureOpen();
+        return keyVersionOf(getDirectory().resolve(name));
     }
 
     /** Vector data is read whole from memory; read-once passes and everything else go through pages. */

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.OptionalInt;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.lucene.index.CorruptIndexException;
 import org.apache.lucene.index.IndexFormatTooNewException;
@@ -59,6 +60,20 @@ final class FileHeader {
                 .putShort((short) nameBytes.length)
                 .put(nameBytes);
         return new FileHeader(name, pageShift, keyVersion, out.array());
+    }
+
+    /** Bytes at the start of a file that {@link #keyVersionOf} needs. */
+    static final int KEY_VERSION_END = MAGIC.length + 2 + Integer.BYTES;
+
+    /** The key version a file's first bytes name, or empty when they are not an encrypted file's. */
+    static OptionalInt keyVersionOf(byte[] head) {
+        if (head.length < KEY_VERSION_END
+                || !Arrays.equals(Arrays.copyOf(head, MAGIC.length), MAGIC)
+                || head[MAGIC.length] != VERSION) {
+            return OptionalInt.empty();
+        }
+        int version = ByteBuffer.wrap(head, MAGIC.length + 2, Integer.BYTES).getInt();
+        return version < 1 ? OptionalInt.empty() : OptionalInt.of(version);
     }
 
     /** Reads the header at the current position of {@code in}; the file must be bound to {@code name}. */

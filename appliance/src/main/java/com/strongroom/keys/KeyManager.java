@@ -386,6 +386,14 @@ public final class KeyManager implements AutoCloseable {
         return new KekRotation(current.label(), newLabel, rewrapped.size());
     }
 
+    /** Marks a version nothing uses any more RETIRED: still readable, never written. */
+    public synchronized boolean retire(String purpose, int version) throws SQLException {
+        if (primaryVersions.getOrDefault(purpose, -1) == version) {
+            throw new IllegalArgumentException(purpose + " v" + version + " is the primary version");
+        }
+        return keyring.retire(purpose, version);
+    }
+
     /** Crypto-shredding: data under this version can never be read again, by anyone. */
     public synchronized boolean shred(String purpose, int version) throws SQLException {
         boolean destroyed = keyring.destroy(purpose, version);
@@ -404,7 +412,8 @@ public final class KeyManager implements AutoCloseable {
                 hsmSettings.tokenLabel(),
                 keyring.activeKek().map(KekRecord::label).orElse(null),
                 keyring.keks(),
-                keyring.deks());
+                keyring.deks(),
+                keyring.usage());
     }
 
     private int addVersion(Pkcs11Hsm session, String kekLabel, String purpose) throws HsmException, SQLException {

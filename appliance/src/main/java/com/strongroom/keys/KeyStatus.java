@@ -9,4 +9,5 @@ public record KeyStatus(
         String tokenLabel,
         String activeKekLabel,
         List<KekRecord> keks,
-        List<DekRecord> deks) {}
+        List<DekRecord> deks,
+        List<DekUsage> usage) {}

@@ -257,6 +257,72 @@ public final class Keyring {
         }
     }
 
+    /** An ENABLED version nothing uses any more becomes RETIRED; false if it was not ENABLED. */
+    public boolean retire(String purpose, int version) throws SQLException {
+        try (Connection c = db.connection();
+                PreparedStatement ps = c.prepareStatement(
+                        "UPDATE dek SET state = 'RETIRED' WHERE purpose = ? AND version = ? AND state = 'ENABLED'")) {
+            ps.setString(1, purpose);
+            ps.setInt(2, version);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Replaces what is recorded as in use under {@code purpose}'s versions with {@code usage}. */
+    public void recordUsage(String purpose, List<DekUsage> usage) throws SQLException {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM dek_usage WHERE purpose = ?")) {
+                    ps.setString(1, purpose);
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO dek_usage (purpose, version, files,"
+                        + " file_bytes, originals, original_bytes, journal_entries, scanned_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    for (DekUsage u : usage) {
+                        ps.setString(1, purpose);
+                        ps.setInt(2, u.version());
+                        ps.setInt(3, u.files());
+                        ps.setLong(4, u.fileBytes());
+                        ps.setInt(5, u.originals());
+                        ps.setLong(6, u.originalBytes());
+                        ps.setInt(7, u.journalEntries());
+                        ps.setObject(8, u.scannedAt());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** Every recorded usage, by purpose and version. */
+    public List<DekUsage> usage() throws SQLException {
+        List<DekUsage> out = new ArrayList<>();
+        try (Connection c = db.connection();
+                PreparedStatement ps = c.prepareStatement("SELECT purpose, version, files, file_bytes, originals,"
+                        + " original_bytes, journal_entries, scanned_at FROM dek_usage ORDER BY purpose, version");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new DekUsage(
+                        rs.getString(1),
+                        rs.getInt(2),
+                        rs.getInt(3),
+                        rs.getLong(4),
+                        rs.getInt(5),
+                        rs.getLong(6),
+                        rs.getInt(7),
+                        rs.getObject(8, OffsetDateTime.class)));
+            }
+        }
+        return out;
+    }
+
     /** Crypto-shredding: forgets the wrapped key for good. Returns false if already destroyed. */
     public boolean destroy(String purpose, int version) throws SQLException {
         try (Connection c = db.connection();

@@ -1,5 +1,6 @@
 package com.strongroom.search;
 
+import com.strongroom.index.EncryptedDirectory;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -51,6 +52,7 @@ public final class DatasetIndex implements Closeable {
 
     private final IndexWriter writer;
     private final SnapshotDeletionPolicy commits;
+    private final ReencryptingMergePolicy reencrypting;
     private final IndexChangeLog changeLog;
     private final SearcherManager searchers;
     private final ControlledRealTimeReopenThread<IndexSearcher> reopener;
@@ -68,8 +70,14 @@ public final class DatasetIndex implements Closeable {
         this.changeLog = changeLog;
         // Backups pin a commit while they copy its files; the policy keeps only the newest otherwise.
         this.commits = new SnapshotDeletionPolicy(new KeepOnlyLastCommitDeletionPolicy());
-        IndexWriterConfig config = new IndexWriterConfig(analyzer)
-                .setOpenMode(mode)
+        IndexWriterConfig config = new IndexWriterConfig(analyzer);
+        this.reencrypting = directory instanceof EncryptedDirectory encrypted
+                ? new ReencryptingMergePolicy(config.getMergePolicy(), encrypted)
+                : null;
+        if (reencrypting != null) {
+            config.setMergePolicy(reencrypting);
+        }
+        config.setOpenMode(mode)
                 .setRAMBufferSizeMB(64)
                 .setIndexDeletionPolicy(commits)
                 .setCommitOnClose(false);
@@ -221,6 +229,65 @@ public final class DatasetIndex implements Closeable {
         writer.forceMerge(maxSegments);
         commitWithPosition();
         searchers.maybeRefreshBlocking();
+    }
+
+    /** Files and bytes on disk under one data-key version. */
+    public record VersionUsage(int files, long bytes) {}
+
+    /**
+     * The data-key versions of the index's files on disk, from their clear-text headers: every
+     * file, those of older commits a backup still pins included. Empty for an unencrypted index.
+     */
+    public Map<Integer, VersionUsage> keyVersionUsage() throws IOException {
+        Map<Integer, VersionUsage> usage = new java.util.TreeMap<>();
+        if (!(directory instanceof EncryptedDirectory encrypted)) {
+            return usage;
+        }
+        for (String name : encrypted.listAll()) {
+            java.nio.file.Path file = encrypted.getDirectory().resolve(name);
+            java.util.OptionalInt version;
+            long bytes;
+            try {
+                version = encrypted.keyVersion(name);
+                bytes = java.nio.file.Files.size(file);
+            } catch (java.nio.file.NoSuchFileException e) {
+                continue; // deleted by the writer meanwhile
+            }
+            if (version.isPresent()) {
+                usage.merge(
+                        version.getAsInt(),
+                        new VersionUsage(1, bytes),
+                        (a, b) -> new VersionUsage(a.files() + b.files(), a.bytes() + b.bytes()));
+            }
+        }
+        return usage;
+    }
+
+    /**
+     * Rewrites every segment that has a file under another data-key version than {@code version}
+     * (one merge per segment, while searches and writes go on), then commits, so that the newest
+     * commit names only files under {@code version}. Returns the bytes of the segments rewritten.
+     */
+    public long reencryptTo(int version) throws IOException {
+        if (reencrypting == null) {
+            return 0;
+        }
+        long bytes = 0;
+        for (org.apache.lucene.index.SegmentCommitInfo segment : SegmentInfos.readLatestCommit(directory)) {
+            if (reencrypting.underOtherVersion(segment, version)) {
+                bytes += segment.sizeInBytes();
+            }
+        }
+        reencrypting.target(version);
+        try {
+            writer.forceMerge(Integer.MAX_VALUE);
+        } finally {
+            reencrypting.target(0);
+        }
+        commitWithPosition(); // a new segments_N under the new version, even with nothing merged
+        searchers.maybeRefreshBlocking();
+        writer.deleteUnusedFiles();
+        return bytes;
     }
 
     /** Segments in the index searches see now. */

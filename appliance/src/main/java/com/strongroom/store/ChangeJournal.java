@@ -185,6 +185,24 @@ public final class ChangeJournal {
     }
 
     /**
+     * Entries still in the table that were written before {@code at} and may hold data of {@code
+     * datasetId}: its index changes, and every row image (a document row carries its sealed
+     * original). Counted generously: it only delays a key version's retirement.
+     */
+    public int entriesWrittenBefore(String datasetId, OffsetDateTime at) throws SQLException {
+        try (Connection c = db.get().connection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT COUNT(*) FROM journal WHERE at < ? AND (kind = 'row' OR dataset_id = ?)")) {
+            ps.setObject(1, at);
+            ps.setString(2, datasetId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /**
      * Removes spooled entries written before {@code before}. Only a gap-free prefix goes: the
      * highest pruned number becomes {@code pruned_upto}, which must never pass an entry that is
      * still in flight or not yet spooled.

@@ -1,0 +1,22 @@
+package com.strongroom.keys;
+
+import java.time.OffsetDateTime;
+
+/**
+ * What the re-encryption pass last found under one data-key version: index files, sealed
+ * originals, and journal entries that may still hold data under it.
+ */
+public record DekUsage(
+        String purpose,
+        int version,
+        int files,
+        long fileBytes,
+        int originals,
+        long originalBytes,
+        int journalEntries,
+        OffsetDateTime scannedAt) {
+
+    public boolean unused() {
+        return files == 0 && originals == 0 && journalEntries == 0;
+    }
+}
