@@ -17,6 +17,7 @@ import com.strongroom.auth.OidcSignIn;
 import com.strongroom.auth.Organizations;
 import com.strongroom.backup.BackupService;
 import com.strongroom.backup.IndexJournal;
+import com.strongroom.backup.OperatorRequests;
 import com.strongroom.config.StrongroomConfig;
 import com.strongroom.crypto.Fips;
 import com.strongroom.datasets.DatasetService;
@@ -255,18 +256,18 @@ public final class Appliance implements AutoCloseable {
                                 new Members(metadata),
                                 backups)));
 
-        ReencryptionJob reencryption = ReencryptionJob.start(
-                new DataKeyReencryption(
-                        keys,
-                        documentStore,
-                        indexes,
-                        changeJournal,
-                        config.backup().enabled() && !config.backup().targets().isEmpty(),
-                        audit,
-                        config.reencryption(),
-                        clock),
-                keys::state,
-                config.reencryption().interval());
+        DataKeyReencryption pass = new DataKeyReencryption(
+                keys,
+                documentStore,
+                indexes,
+                changeJournal,
+                config.backup().enabled() && !config.backup().targets().isEmpty(),
+                audit,
+                config.reencryption(),
+                clock);
+        backups.handleRequests(OperatorRequests.KEYS_REENCRYPT, pass::urgent);
+        ReencryptionJob reencryption =
+                ReencryptionJob.start(pass, keys::state, config.reencryption().interval());
         keys.unseal();
         KeyProbe probe = KeyProbe.start(keys, config.hsm().probeInterval());
         worker.start();

@@ -63,6 +63,7 @@ public final class BackupService implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private volatile Function<String, String> drill;
+    private final Map<String, Function<String, String>> otherRequests = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Instant lastSnapshotAt;
     private volatile String lastSnapshotGeneration;
     private volatile SnapshotManifest lastManifest;
@@ -140,6 +141,14 @@ public final class BackupService implements AutoCloseable {
     /** The DR drill, run when the CLI asks for one (it needs the whole appliance, so it is given). */
     public void drillWith(Function<String, String> drill) {
         this.drill = drill;
+    }
+
+    /**
+     * Serves operator requests of {@code kind} (from another capability, e.g. the urgent
+     * re-encryption after a key rotation) with {@code handler}: argument in, JSON result out.
+     */
+    public void handleRequests(String kind, Function<String, String> handler) {
+        otherRequests.put(kind, handler);
     }
 
     /** Starts the schedule: journal every interval, snapshots when due, operator requests every second. */
@@ -379,7 +388,14 @@ public final class BackupService implements AutoCloseable {
                                     }
                                     yield d.apply(r.argument());
                                 }
-                                default -> throw new IllegalArgumentException("unknown request " + r.kind());
+                                default -> {
+                                    Function<String, String> handler = otherRequests.get(r.kind());
+                                    if (handler == null) {
+                                        throw new IllegalArgumentException("unknown request " + r.kind());
+                                    }
+                                    requireUnsealed();
+                                    yield handler.apply(r.argument());
+                                }
                             };
                     requests.answer(r.id(), "SUCCESS", result);
                 } catch (Exception e) {

@@ -19,6 +19,8 @@ import java.util.Optional;
 public final class OperatorRequests {
     public static final String BACKUP_RUN = "backup.run";
     public static final String DR_DRILL = "dr.drill";
+    /** Re-encrypt one purpose now, unthrottled (argument: the purpose), after a suspected compromise. */
+    public static final String KEYS_REENCRYPT = "keys.reencrypt";
 
     /** A request as the appliance takes it. */
     public record Request(String id, String kind, String argument) {}

@@ -268,6 +268,17 @@ public final class Keyring {
         }
     }
 
+    /** A RETIRED version found in use again (a write that raced the retirement) is ENABLED again. */
+    public boolean reenable(String purpose, int version) throws SQLException {
+        try (Connection c = db.connection();
+                PreparedStatement ps = c.prepareStatement(
+                        "UPDATE dek SET state = 'ENABLED' WHERE purpose = ? AND version = ? AND state = 'RETIRED'")) {
+            ps.setString(1, purpose);
+            ps.setInt(2, version);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     /** Replaces what is recorded as in use under {@code purpose}'s versions with {@code usage}. */
     public void recordUsage(String purpose, List<DekUsage> usage) throws SQLException {
         try (Connection c = db.connection()) {

@@ -41,6 +41,10 @@ public final class DataKeyReencryption {
     private static final Logger LOG = Logger.getLogger(DataKeyReencryption.class.getName());
     private static final String PREFIX = "dataset:";
     private static final int ORIGINALS_PER_BATCH = 32;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+    /** How long after a rotation even the emergency path waits: writes that took the old version finish. */
+    static final Duration URGENT_SETTLE = Duration.ofSeconds(5);
 
     private final KeyManager keys;
     private final DocumentStore documents;
@@ -51,6 +55,9 @@ public final class DataKeyReencryption {
     private final StrongroomConfig.Reencryption settings;
     private final Clock clock;
     private final Throttle throttle;
+    private final Throttle unthrottled;
+    /** Set while an urgent request waits: the running pass stops pausing and finishes quickly. */
+    private volatile boolean hurry;
 
     public DataKeyReencryption(
             KeyManager keys,
@@ -70,10 +77,11 @@ public final class DataKeyReencryption {
         this.settings = settings;
         this.clock = clock;
         this.throttle = new Throttle(settings.bytesPerSecond());
+        this.unthrottled = new Throttle(Long.MAX_VALUE);
     }
 
     /** One look at every dataset key with older live versions; returns how many versions it retired. */
-    public int pass() throws SQLException, IOException, InterruptedException {
+    public synchronized int pass() throws SQLException, IOException, InterruptedException {
         Map<String, List<DekRecord>> byPurpose = new TreeMap<>();
         for (DekRecord d : keys.keyring().deks()) {
             if (d.purpose().startsWith(PREFIX)) {
@@ -83,7 +91,9 @@ public final class DataKeyReencryption {
         int retired = 0;
         for (Map.Entry<String, List<DekRecord>> e : byPurpose.entrySet()) {
             List<DekRecord> versions = e.getValue();
-            boolean older = versions.stream().anyMatch(d -> d.state() == DekState.ENABLED);
+            // retired versions too: a write that raced the retirement would put them back in use
+            boolean older =
+                    versions.stream().anyMatch(d -> d.state() == DekState.ENABLED || d.state() == DekState.RETIRED);
             DekRecord primary = versions.stream()
                     .filter(d -> d.state() == DekState.PRIMARY)
                     .findFirst()
@@ -92,7 +102,7 @@ public final class DataKeyReencryption {
                 continue;
             }
             try {
-                retired += finish(e.getKey().substring(PREFIX.length()), e.getKey(), primary, versions);
+                retired += finish(e.getKey().substring(PREFIX.length()), e.getKey(), primary, versions, false);
             } catch (UnknownDatasetException gone) {
                 // deleted: the purge shreds every version of its key
             }
@@ -100,16 +110,94 @@ public final class DataKeyReencryption {
         return retired;
     }
 
-    private int finish(String datasetId, String purpose, DekRecord primaryRecord, List<DekRecord> versions)
+    /**
+     * The emergency path after a suspected compromise: re-encrypts {@code purpose} now, without the
+     * rate limit and without waiting out {@code retireAfter} (only {@link #URGENT_SETTLE}, for
+     * writes that took the old version just before the rotation), and says which versions it
+     * retired and what is left under each. Answers an operator request; JSON out.
+     */
+    public String urgent(String purpose) {
+        if (purpose == null || !purpose.startsWith(PREFIX)) {
+            throw new IllegalArgumentException(
+                    "only dataset keys (dataset:<id>) are re-encrypted so far, not '" + purpose + "'");
+        }
+        try {
+            List<DekRecord> versions = keys.keyring().deks(purpose);
+            DekRecord primary = versions.stream()
+                    .filter(d -> d.state() == DekState.PRIMARY)
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no data key " + purpose));
+            Duration age = Duration.between(primary.createdAt(), OffsetDateTime.now(clock));
+            if (age.compareTo(URGENT_SETTLE) < 0) {
+                Thread.sleep(URGENT_SETTLE.minus(age).toMillis());
+            }
+            long started = System.nanoTime();
+            hurry = true;
+            try {
+                synchronized (this) { // after the pass under way, which stops pausing meanwhile
+                    finish(purpose.substring(PREFIX.length()), purpose, primary, versions, true);
+                }
+            } finally {
+                hurry = false;
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("purpose", purpose);
+            out.put("primary_version", primary.version());
+            List<Integer> destroyable = new ArrayList<>();
+            List<Map<String, Object>> versionsOut = new ArrayList<>();
+            Map<Integer, DekUsage> usage = new TreeMap<>();
+            keys.keyring().usage().stream()
+                    .filter(u -> u.purpose().equals(purpose))
+                    .forEach(u -> usage.put(u.version(), u));
+            for (DekRecord d : keys.keyring().deks(purpose)) {
+                Map<String, Object> v = new LinkedHashMap<>();
+                v.put("version", d.version());
+                v.put("state", d.state().name().toLowerCase(java.util.Locale.ROOT));
+                DekUsage u = usage.get(d.version());
+                if (u != null) {
+                    v.put("index_files", u.files());
+                    v.put("originals", u.originals());
+                    v.put("journal_entries", u.journalEntries());
+                }
+                versionsOut.add(v);
+                if (d.state() == DekState.RETIRED) {
+                    destroyable.add(d.version());
+                }
+            }
+            out.put("versions", versionsOut);
+            out.put("seconds", Math.round(seconds * 10) / 10.0);
+            out.put(
+                    "next",
+                    destroyable.isEmpty()
+                            ? "something is still under an old version (journal entries are pruned after they are"
+                                    + " shipped and backup.journal-local-retention); run this again later"
+                            : "destroy with: keys destroy-version " + purpose + " "
+                                    + destroyable.stream()
+                                            .map(String::valueOf)
+                                            .reduce((a, b) -> a + ", " + b)
+                                            .orElse(""));
+            return JSON.writeValueAsString(out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (SQLException | IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private int finish(
+            String datasetId, String purpose, DekRecord primaryRecord, List<DekRecord> versions, boolean urgent)
             throws SQLException, IOException, InterruptedException {
         DatasetIndex index = indexes.get(datasetId);
         VersionedKey primary = keys.primary(purpose);
         if (primary.version() != primaryRecord.version()) {
             return 0; // rotated again meanwhile: the next pass sees the new state
         }
-        long originalBytes = reencryptOriginals(datasetId, purpose, primary);
+        Throttle pace = urgent ? unthrottled : throttle;
+        long originalBytes = reencryptOriginals(datasetId, purpose, primary, pace);
         long indexBytes = index.reencryptTo(primary.version());
-        throttle.spent(indexBytes);
+        pace.spent(indexBytes);
         if (originalBytes + indexBytes > 0) {
             LOG.info(() -> purpose + ": re-encrypted " + originalBytes + " bytes of originals and " + indexBytes
                     + " bytes of index segments under v" + primary.version());
@@ -118,12 +206,27 @@ public final class DataKeyReencryption {
         List<DekUsage> usage = usage(datasetId, index, primaryRecord, versions, now);
         keys.keyring().recordUsage(purpose, usage);
         int retired = 0;
-        boolean settled = Duration.between(primaryRecord.createdAt(), now).compareTo(settings.retireAfter()) >= 0;
+        boolean settled = Duration.between(primaryRecord.createdAt(), now)
+                        .compareTo(urgent ? URGENT_SETTLE : settings.retireAfter())
+                >= 0;
         for (DekUsage u : usage) {
             DekRecord record = versions.stream()
                     .filter(d -> d.version() == u.version())
                     .findFirst()
                     .orElse(null);
+            if (record != null
+                    && record.state() == DekState.RETIRED
+                    && !u.unused()
+                    && keys.keyring().reenable(purpose, u.version())) {
+                LOG.warning(purpose + " v" + u.version() + " is in use again (" + u + "); enabled again until"
+                        + " the pass has moved it");
+                audit.record(AuditEvent.system(
+                        "keys.unretire",
+                        "dek:" + purpose,
+                        AuditEvent.Outcome.SUCCESS,
+                        "version " + u.version() + " found in use after its retirement; enabled again"));
+                continue;
+            }
             if (record != null
                     && record.state() == DekState.ENABLED
                     && u.unused()
@@ -142,7 +245,7 @@ public final class DataKeyReencryption {
         return retired;
     }
 
-    private long reencryptOriginals(String datasetId, String purpose, VersionedKey primary)
+    private long reencryptOriginals(String datasetId, String purpose, VersionedKey primary, Throttle pace)
             throws SQLException, InterruptedException {
         long bytes = 0;
         while (true) {
@@ -171,7 +274,7 @@ public final class DataKeyReencryption {
                 batchBytes += o.sealedContent().length;
             }
             bytes += batchBytes;
-            throttle.spent(batchBytes);
+            pace.spent(batchBytes);
             if (moved == 0) {
                 return bytes; // only unreadable ones are left: do not spin on them
             }
@@ -208,8 +311,11 @@ public final class DataKeyReencryption {
         return out;
     }
 
-    /** Sleeps after work so that, on average, at most {@code bytesPerSecond} are rewritten. */
-    private static final class Throttle {
+    /**
+     * Sleeps after work so that, on average, at most {@code bytesPerSecond} are rewritten; in
+     * slices, so that an urgent request cuts the pause short.
+     */
+    private final class Throttle {
         private final long bytesPerSecond;
 
         Throttle(long bytesPerSecond) {
@@ -217,9 +323,12 @@ public final class DataKeyReencryption {
         }
 
         void spent(long bytes) throws InterruptedException {
-            long millis = bytes * 1000 / bytesPerSecond;
-            if (millis > 0) {
-                Thread.sleep(millis);
+            if (bytesPerSecond == Long.MAX_VALUE) {
+                return;
+            }
+            long until = System.nanoTime() + bytes * 1_000_000_000L / bytesPerSecond;
+            while (!hurry && System.nanoTime() < until) {
+                Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
             }
         }
     }

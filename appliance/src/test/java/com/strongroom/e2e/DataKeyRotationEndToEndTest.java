@@ -105,7 +105,23 @@ class DataKeyRotationEndToEndTest {
             awaitState(https, lab, purpose, 1, "destroyed", Duration.ofSeconds(10));
 
             assertEquals(ids.get(17), topHit(https, owner, ds, "clause17"));
-            lab.restart(); // opens every file again, without v1
+
+            // a suspected compromise of v2: rotate and re-encrypt at once, unthrottled
+            ApplianceProcess.Result urgent = lab.cli("keys", "rotate-dek", "--purpose", purpose, "--reencrypt-now");
+            assertEquals(0, urgent.exitCode(), urgent.output());
+            assertTrue(urgent.output().contains(purpose + ": new primary version 3"), urgent.output());
+            assertTrue(
+                    urgent.output().contains("destroy with: keys destroy-version " + purpose + " 2"), urgent.output());
+            assertEquals("retired", dek(https, lab, purpose, 2).path("state").asText());
+            assertEquals(List.of(), filesUnder(data, 2), "a file under the data directory still names v2");
+            ApplianceProcess.Result destroyed2 = lab.cli("keys", "destroy-version", purpose, "2");
+            assertEquals(0, destroyed2.exitCode(), destroyed2.output());
+            ApplianceProcess.Result notDataset = lab.cli("keys", "rotate-dek", "--purpose", "audit", "--reencrypt-now");
+            assertEquals(2, notDataset.exitCode(), notDataset.output());
+            assertEquals(1, dek(https, lab, "audit", 1).path("version").asInt()); // nothing rotated
+            assertEquals("primary", dek(https, lab, "audit", 1).path("state").asText());
+
+            lab.restart(); // opens every file again, without v1 and v2
             https = lab.https();
             assertEquals(ids.get(17), topHit(https, owner, ds, "clause17"));
             for (String id : ids) {
