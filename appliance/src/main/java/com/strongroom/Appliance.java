@@ -264,7 +264,12 @@ public final class Appliance implements AutoCloseable {
                 config.backup().enabled() && !config.backup().targets().isEmpty(),
                 audit,
                 config.reencryption(),
-                clock);
+                clock,
+                new DataKeyReencryption.MetadataFile(
+                        config.metadataFile()
+                                .resolveSibling(config.metadataFile().getFileName() + ".mv.db"),
+                        metadata::fileKeyVersion),
+                apiKeys);
         backups.handleRequests(OperatorRequests.KEYS_REENCRYPT, pass::urgent);
         ReencryptionJob reencryption =
                 ReencryptionJob.start(pass, keys::state, config.reencryption().interval());

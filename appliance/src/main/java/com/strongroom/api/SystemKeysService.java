@@ -89,6 +89,7 @@ final class SystemKeysService implements HttpService {
             in.put("originals", u.originals());
             in.put("original_bytes", u.originalBytes());
             in.put("journal_entries", u.journalEntries());
+            in.put("api_keys", u.apiKeys());
             in.put("scanned_at", u.scannedAt().toString());
             m.put("in_use", in);
         }

@@ -217,10 +217,16 @@ public final class ApiKeys {
         if (presented == null || !FORMAT.matcher(presented).matches()) {
             return Optional.empty();
         }
+        // the primary version first: after a rotation, keys move to it as they are used
+        VersionedKey primary = keys.primary(PURPOSE);
+        List<Integer> versions = new ArrayList<>();
         List<byte[]> candidates = new ArrayList<>();
+        versions.add(primary.version());
+        candidates.add(hash(primary.key().bytes(), presented));
         try {
             for (DekRecord record : keys.keyring().deks(PURPOSE)) {
-                if (record.state() != DekState.DESTROYED) {
+                if (record.state() != DekState.DESTROYED && record.version() != primary.version()) {
+                    versions.add(record.version());
                     candidates.add(hash(keys.key(PURPOSE, record.version()).bytes(), presented));
                 }
             }
@@ -231,13 +237,17 @@ public final class ApiKeys {
                 PreparedStatement ps =
                         c.prepareStatement("SELECT id, organization_id, role, scopes, expires_at, revoked_at "
                                 + "FROM api_key WHERE hash = ?")) {
-            for (byte[] hash : candidates) {
+            for (int i = 0; i < candidates.size(); i++) {
+                byte[] hash = candidates.get(i);
                 ps.setBytes(1, hash);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         OffsetDateTime expires = rs.getObject(5, OffsetDateTime.class);
                         if (rs.getObject(6) != null || (expires != null && expires.isBefore(OffsetDateTime.now()))) {
                             return Optional.empty();
+                        }
+                        if (i > 0) {
+                            rehash(c, rs.getString(1), hash, candidates.get(0), primary.version());
                         }
                         String scopes = rs.getString(4);
                         touch(rs.getString(1));
@@ -251,6 +261,43 @@ public final class ApiKeys {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * A key hashed under an older version is hashed again under the primary one the first time
+     * it is presented (the secret is at hand only then), so that the old version can retire.
+     */
+    private static void rehash(Connection c, String id, byte[] oldHash, byte[] newHash, int version) {
+        try (PreparedStatement ps =
+                c.prepareStatement("UPDATE api_key SET hash = ?, hash_key_version = ? WHERE id = ? AND hash = ?")) {
+            ps.setBytes(1, newHash);
+            ps.setInt(2, version);
+            ps.setString(3, id);
+            ps.setBytes(4, oldHash);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            // tried again at the next use; the key keeps working under its old version meanwhile
+        }
+    }
+
+    /**
+     * Keys that can still authenticate (not revoked, not expired), by the version of the key
+     * their hash is under: a version with none left protects nothing.
+     */
+    public Map<Integer, Integer> liveKeysByHashVersion() throws SQLException {
+        try (Connection c = metadata.db().connection();
+                PreparedStatement ps = c.prepareStatement("SELECT hash_key_version, COUNT(*) FROM api_key"
+                        + " WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"
+                        + " GROUP BY hash_key_version")) {
+            ps.setObject(1, OffsetDateTime.now(ZoneOffset.UTC));
+            Map<Integer, Integer> out = new java.util.TreeMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getInt(1), rs.getInt(2));
+                }
+            }
+            return out;
+        }
     }
 
     private static byte[] hash(byte[] dek, String secret) {

@@ -80,7 +80,8 @@ final class KeysDestroyVersionCommand implements Callable<Integer> {
     }
 
     private static String describe(DekUsage u) {
-        return "still under it at " + u.scannedAt() + ": " + u.files() + " index files, " + u.originals()
-                + " originals, " + u.journalEntries() + " journal entries not yet shipped";
+        return "still under it at " + u.scannedAt() + ": " + u.files() + " files, " + u.originals()
+                + " originals, " + u.journalEntries() + " journal entries not yet pruned, " + u.apiKeys()
+                + " live API keys not used since the rotation";
     }
 }

@@ -51,13 +51,14 @@ final class KeysStatusCommand implements Callable<Integer> {
                         u == null
                                 ? ""
                                 : String.format(
-                                        "  in use: %d index files (%d bytes), %d originals (%d bytes), %d journal"
-                                                + " entries (at %s)",
+                                        "  in use: %d files (%d bytes), %d originals (%d bytes), %d journal"
+                                                + " entries, %d API keys (at %s)",
                                         u.files(),
                                         u.fileBytes(),
                                         u.originals(),
                                         u.originalBytes(),
                                         u.journalEntries(),
+                                        u.apiKeys(),
                                         u.scannedAt()));
             }
             if (status.keks().isEmpty()) {

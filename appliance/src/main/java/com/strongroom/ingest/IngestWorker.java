@@ -53,6 +53,8 @@ public final class IngestWorker implements SealListener, AutoCloseable {
      * cores, which bounds how long a tenant's large document holds up another's small one.
      */
     static final int ROUND_CHUNKS = 96;
+    /** Chunks per call of the model: its own batch, so a query waits behind one batch at most. */
+    static final int EMBED_CALL = 32;
     /** Extraction time per round after which no further document is taken into the working set. */
     static final Duration ADMIT_TIME = Duration.ofSeconds(1);
 
@@ -301,7 +303,11 @@ public final class IngestWorker implements SealListener, AutoCloseable {
             List<String> texts = new ArrayList<>();
             slice.forEach((p, n) -> texts.addAll(p.pendingTexts(n)));
             try {
-                List<float[]> vectors = model.embed(texts);
+                // in calls of the model's batch size, so that a query waits for one at most
+                List<float[]> vectors = new ArrayList<>(texts.size());
+                for (int from = 0; from < texts.size(); from += EMBED_CALL) {
+                    vectors.addAll(model.embed(texts.subList(from, Math.min(texts.size(), from + EMBED_CALL))));
+                }
                 int i = 0;
                 for (Map.Entry<InProgress, Integer> e : slice.entrySet()) {
                     e.getKey().accept(vectors.subList(i, i + e.getValue()));

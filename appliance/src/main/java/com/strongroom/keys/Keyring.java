@@ -289,8 +289,8 @@ public final class Keyring {
                     ps.executeUpdate();
                 }
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO dek_usage (purpose, version, files,"
-                        + " file_bytes, originals, original_bytes, journal_entries, scanned_at)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                        + " file_bytes, originals, original_bytes, journal_entries, api_keys, scanned_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                     for (DekUsage u : usage) {
                         ps.setString(1, purpose);
                         ps.setInt(2, u.version());
@@ -299,7 +299,8 @@ public final class Keyring {
                         ps.setInt(5, u.originals());
                         ps.setLong(6, u.originalBytes());
                         ps.setInt(7, u.journalEntries());
-                        ps.setObject(8, u.scannedAt());
+                        ps.setInt(8, u.apiKeys());
+                        ps.setObject(9, u.scannedAt());
                         ps.addBatch();
                     }
                     ps.executeBatch();
@@ -317,7 +318,8 @@ public final class Keyring {
         List<DekUsage> out = new ArrayList<>();
         try (Connection c = db.connection();
                 PreparedStatement ps = c.prepareStatement("SELECT purpose, version, files, file_bytes, originals,"
-                        + " original_bytes, journal_entries, scanned_at FROM dek_usage ORDER BY purpose, version");
+                        + " original_bytes, journal_entries, api_keys, scanned_at FROM dek_usage"
+                        + " ORDER BY purpose, version");
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(new DekUsage(
@@ -328,7 +330,8 @@ public final class Keyring {
                         rs.getInt(5),
                         rs.getLong(6),
                         rs.getInt(7),
-                        rs.getObject(8, OffsetDateTime.class)));
+                        rs.getInt(8),
+                        rs.getObject(9, OffsetDateTime.class)));
             }
         }
         return out;

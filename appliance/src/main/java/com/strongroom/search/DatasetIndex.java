@@ -273,10 +273,15 @@ public final class DatasetIndex implements Closeable {
             return 0;
         }
         long bytes = 0;
-        for (org.apache.lucene.index.SegmentCommitInfo segment : SegmentInfos.readLatestCommit(directory)) {
+        SegmentInfos latest = SegmentInfos.readLatestCommit(directory);
+        for (org.apache.lucene.index.SegmentCommitInfo segment : latest) {
             if (reencrypting.underOtherVersion(segment, version)) {
                 bytes += segment.sizeInBytes();
             }
+        }
+        java.util.OptionalInt commitFile = ((EncryptedDirectory) directory).keyVersion(latest.getSegmentsFileName());
+        if (bytes == 0 && commitFile.isPresent() && commitFile.getAsInt() == version) {
+            return 0; // nothing to move: no merge, and no empty commit every time the pass looks
         }
         reencrypting.target(version);
         try {

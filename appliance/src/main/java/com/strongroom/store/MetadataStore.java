@@ -24,6 +24,7 @@ public final class MetadataStore implements SealListener {
 
     private final Path file;
     private volatile H2Database db;
+    private volatile int fileKeyVersion;
 
     public MetadataStore(Path file) {
         this.file = file;
@@ -55,11 +56,27 @@ public final class MetadataStore implements SealListener {
             return;
         }
         try {
+            FileRekey.recover(file, marker());
             int version = keyVersion(keys);
-            byte[] fileKey =
-                    Hkdf.derive(keys.key(PURPOSE, version).bytes(), new byte[0], "strongroom/h2-file/metadata", 32);
-            char[] password = java.util.HexFormat.of().formatHex(fileKey).toCharArray();
-            Arrays.fill(fileKey, (byte) 0);
+            int primary = keys.primary(PURPOSE).version();
+            if (version != primary && Files.exists(file.resolveSibling(file.getFileName() + ".mv.db"))) {
+                // the metadata key was rotated: the file moves to the new version before it opens
+                char[] from = password(keys, version);
+                char[] to = password(keys, primary);
+                long started = System.nanoTime();
+                try {
+                    FileRekey.rekey(file, marker(), from, to, primary);
+                } finally {
+                    Arrays.fill(from, '\0');
+                    Arrays.fill(to, '\0');
+                }
+                int old = version;
+                LOG.info(() -> "metadata database re-encrypted from metadata v" + old + " to v" + primary + " in "
+                        + (System.nanoTime() - started) / 1_000_000 + " ms");
+                version = primary;
+            }
+            fileKeyVersion = version;
+            char[] password = password(keys, version);
             try {
                 db = H2Database.open(file, "db/metadata", false, password, schemaVersion);
             } finally {
@@ -70,12 +87,29 @@ public final class MetadataStore implements SealListener {
         }
     }
 
+    private static char[] password(KeyManager keys, int version) throws KeyDestroyedException {
+        byte[] fileKey =
+                Hkdf.derive(keys.key(PURPOSE, version).bytes(), new byte[0], "strongroom/h2-file/metadata", 32);
+        char[] password = java.util.HexFormat.of().formatHex(fileKey).toCharArray();
+        Arrays.fill(fileKey, (byte) 0);
+        return password;
+    }
+
+    private Path marker() {
+        return file.resolveSibling(file.getFileName() + ".key-version");
+    }
+
+    /** The metadata DEK version the file was last opened under (0 before the first open). */
+    public int fileKeyVersion() {
+        return fileKeyVersion;
+    }
+
     /**
      * The DEK version the file was created under is kept beside it; a rotated metadata DEK
-     * applies once the file is re-encrypted, never silently to an existing file.
+     * applies once the file is re-encrypted (at the next open), never silently to an existing file.
      */
     private int keyVersion(KeyManager keys) throws IOException {
-        Path marker = file.resolveSibling(file.getFileName() + ".key-version");
+        Path marker = marker();
         if (Files.exists(marker)) {
             return Integer.parseInt(
                     Files.readString(marker, StandardCharsets.UTF_8).trim());

@@ -121,7 +121,40 @@ class DataKeyRotationEndToEndTest {
             assertEquals(1, dek(https, lab, "audit", 1).path("version").asInt()); // nothing rotated
             assertEquals("primary", dek(https, lab, "audit", 1).path("state").asText());
 
-            lab.restart(); // opens every file again, without v1 and v2
+            // API keys: hashed again under the new version when next used; one never used holds the old one
+            HttpResponse<String> spare = https.post("/v1/api-keys", owner, "{\"name\":\"spare\"}");
+            assertEquals(201, spare.statusCode(), spare.body());
+            String spareId = JSON.readTree(spare.body()).get("id").asText();
+            HttpResponse<String> apikeys =
+                    https.post("/v1/system/keys/rotate", lab.operatorKey(), "{\"dek_purpose\":\"apikeys\"}");
+            assertEquals(200, apikeys.statusCode(), apikeys.body());
+            assertEquals(200, https.get("/v1/datasets", owner).statusCode()); // owner and operator keys move
+            // the owner and operator keys moved when used; the spare one, never used since, has not
+            JsonNode apikeysV1 = awaitApiKeysUnder(https, lab, "apikeys", 1, 1, Duration.ofSeconds(30));
+            assertEquals("enabled", apikeysV1.path("state").asText(), apikeysV1.toString());
+            assertEquals(200, https.delete("/v1/api-keys/" + spareId, owner).statusCode());
+            awaitState(https, lab, "apikeys", 1, "retired", Duration.ofSeconds(30));
+            ApplianceProcess.Result apikeysDestroyed = lab.cli("keys", "destroy-version", "apikeys", "1");
+            assertEquals(0, apikeysDestroyed.exitCode(), apikeysDestroyed.output());
+            awaitState(https, lab, "apikeys", 1, "destroyed", Duration.ofSeconds(10));
+            Thread.sleep(2500); // the appliance drops the destroyed key at its next probe (1 s)
+            assertEquals(200, https.get("/v1/datasets", owner).statusCode(), "the owner key works without v1");
+
+            // the metadata database: rotated, re-encrypted when it next opens, the old version retired
+            HttpResponse<String> metadata =
+                    https.post("/v1/system/keys/rotate", lab.operatorKey(), "{\"dek_purpose\":\"metadata\"}");
+            assertEquals(200, metadata.statusCode(), metadata.body());
+            Path marker = data.resolve("metadata.key-version");
+            assertEquals("1", Files.readString(marker).trim(), "in use until the database opens again");
+
+            lab.restart(); // opens every file again, without dataset v1 and v2, and the metadata under v2
+            https = lab.https();
+            assertEquals("2", Files.readString(marker).trim());
+            assertTrue(lab.log().contains("metadata database re-encrypted from metadata v1 to v2"), lab.log());
+            awaitState(https, lab, "metadata", 1, "retired", Duration.ofSeconds(30));
+            ApplianceProcess.Result metadataDestroyed = lab.cli("keys", "destroy-version", "metadata", "1");
+            assertEquals(0, metadataDestroyed.exitCode(), metadataDestroyed.output());
+            lab.restart(); // the metadata database opens without v1
             https = lab.https();
             assertEquals(ids.get(17), topHit(https, owner, ds, "clause17"));
             for (String id : ids) {
@@ -176,6 +209,21 @@ class DataKeyRotationEndToEndTest {
             }
         }
         throw new AssertionError("no " + purpose + " v" + version + " in " + r.body());
+    }
+
+    /** The entry once the pass has found {@code apiKeys} live API keys under the version. */
+    private static JsonNode awaitApiKeysUnder(
+            Https https, LabAppliance lab, String purpose, int version, int apiKeys, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        JsonNode d;
+        do {
+            d = dek(https, lab, purpose, version);
+            if (d.path("in_use").path("api_keys").asInt(-1) == apiKeys) {
+                return d;
+            }
+            Thread.sleep(250);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError(purpose + " v" + version + " does not have " + apiKeys + " API keys under it: " + d);
     }
 
     private static JsonNode awaitState(
