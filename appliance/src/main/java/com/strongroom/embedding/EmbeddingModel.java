@@ -27,14 +27,6 @@ public interface EmbeddingModel extends AutoCloseable {
         return embed(List.of(text)).getFirst();
     }
 
-    /**
-     * Embeds a query someone is waiting for: an implementation that queues work may serve it
-     * before batches of ingestion (same vector as {@link #embed(String)}).
-     */
-    default float[] embedQuery(String text) {
-        return embed(text);
-    }
-
     @Override
     default void close() {}
 }

@@ -53,6 +53,6 @@ public final class DatasetSearch {
                             + "', but the appliance embeds with '" + model.id() + "' (" + model.dimensions()
                             + " dimensions); send your own query vector, or use keyword mode");
         }
-        return model.embedQuery(query);
+        return model.embed(query);
     }
 }

@@ -4,18 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class DedicatedThreadEmbeddingModelTest {
@@ -90,72 +86,5 @@ class DedicatedThreadEmbeddingModelTest {
         EmbeddingException e = assertThrows(EmbeddingException.class, () -> model.embed("abc"));
         assertEquals("the embedding model is shut down", e.getMessage());
         assertSame(List.of(), model.embed(List.of()));
-    }
-
-    /** Records the order texts are embedded in; the first call waits until released. */
-    private static final class HeldModel implements EmbeddingModel {
-        final List<String> order = Collections.synchronizedList(new ArrayList<>());
-        final CountDownLatch started = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-
-        @Override
-        public String id() {
-            return "held";
-        }
-
-        @Override
-        public int dimensions() {
-            return 1;
-        }
-
-        @Override
-        public List<float[]> embed(List<String> texts) {
-            if (started.getCount() > 0) {
-                started.countDown();
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            order.add(texts.getFirst());
-            return texts.stream().map(t -> new float[] {t.length()}).toList();
-        }
-    }
-
-    @Test
-    void aQueryGoesBeforeQueuedBatches_butAfterTheOneRunning() throws Exception {
-        HeldModel held = new HeldModel();
-        DedicatedThreadEmbeddingModel model = new DedicatedThreadEmbeddingModel(held);
-        try {
-            List<Thread> callers = new ArrayList<>();
-            callers.add(Thread.ofVirtual().start(() -> model.embed(List.of("batch-1"))));
-            assertTrue(held.started.await(10, TimeUnit.SECONDS));
-            for (String batch : List.of("batch-2", "batch-3")) {
-                Thread t = Thread.ofVirtual().start(() -> model.embed(List.of(batch)));
-                callers.add(t);
-                awaitQueued(model, callers.size() - 1);
-            }
-            float[][] answer = new float[1][];
-            Thread query = Thread.ofVirtual().start(() -> answer[0] = model.embedQuery("query"));
-            awaitQueued(model, 3);
-            held.release.countDown();
-            query.join(10_000);
-            for (Thread t : callers) {
-                t.join(10_000);
-            }
-            assertEquals(List.of("batch-1", "query", "batch-2", "batch-3"), held.order);
-            assertEquals(5f, answer[0][0], "the query's own vector");
-        } finally {
-            model.close();
-        }
-    }
-
-    private static void awaitQueued(DedicatedThreadEmbeddingModel model, int queued) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (model.queued() < queued && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertEquals(queued, model.queued(), "jobs waiting");
     }
 }
