@@ -41,6 +41,7 @@ import com.strongroom.keys.KeyProbe;
 import com.strongroom.keys.Keyring;
 import com.strongroom.rotation.DataKeyReencryption;
 import com.strongroom.rotation.ReencryptionJob;
+import com.strongroom.rotation.SystemKeyRetirement;
 import com.strongroom.search.DatasetIndexes;
 import com.strongroom.search.DatasetSearch;
 import com.strongroom.store.ChangeJournal;
@@ -265,11 +266,16 @@ public final class Appliance implements AutoCloseable {
                 audit,
                 config.reencryption(),
                 clock,
-                new DataKeyReencryption.MetadataFile(
-                        config.metadataFile()
-                                .resolveSibling(config.metadataFile().getFileName() + ".mv.db"),
-                        metadata::fileKeyVersion),
-                apiKeys);
+                new SystemKeyRetirement(
+                        keys,
+                        new SystemKeyRetirement.MetadataFile(
+                                config.metadataFile()
+                                        .resolveSibling(config.metadataFile().getFileName() + ".mv.db"),
+                                metadata::fileKeyVersion),
+                        apiKeys,
+                        audit,
+                        config.reencryption(),
+                        clock));
         backups.handleRequests(OperatorRequests.KEYS_REENCRYPT, pass::urgent);
         ReencryptionJob reencryption =
                 ReencryptionJob.start(pass, keys::state, config.reencryption().interval());

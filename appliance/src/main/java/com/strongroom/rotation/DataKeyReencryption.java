@@ -54,8 +54,7 @@ public final class DataKeyReencryption {
     private final AuditLog audit;
     private final StrongroomConfig.Reencryption settings;
     private final Clock clock;
-    private final MetadataFile metadata;
-    private final com.strongroom.auth.ApiKeys apiKeys;
+    private final SystemKeyRetirement systemKeys;
     private final Throttle throttle;
     private final Throttle unthrottled;
     /** Set while an urgent request waits: the running pass stops pausing and finishes quickly. */
@@ -70,8 +69,7 @@ public final class DataKeyReencryption {
             AuditLog audit,
             StrongroomConfig.Reencryption settings,
             Clock clock,
-            MetadataFile metadata,
-            com.strongroom.auth.ApiKeys apiKeys) {
+            SystemKeyRetirement systemKeys) {
         this.keys = keys;
         this.documents = documents;
         this.indexes = indexes;
@@ -80,21 +78,17 @@ public final class DataKeyReencryption {
         this.audit = audit;
         this.settings = settings;
         this.clock = clock;
-        this.metadata = metadata;
-        this.apiKeys = apiKeys;
+        this.systemKeys = systemKeys;
         this.throttle = new Throttle(settings.bytesPerSecond());
         this.unthrottled = new Throttle(Long.MAX_VALUE);
     }
 
     /**
-     * The metadata database's file and the {@code metadata} version it is open under: it is
-     * re-encrypted when it opens (at start or unseal), so older versions are retired here.
+     * One look at every dataset key with older live versions (and the system keys that move by
+     * themselves); returns how many versions it retired.
      */
-    public record MetadataFile(java.nio.file.Path mvFile, java.util.function.IntSupplier openVersion) {}
-
-    /** One look at every dataset key with older live versions; returns how many versions it retired. */
     public synchronized int pass() throws SQLException, IOException, InterruptedException {
-        int retired = retireMetadataVersions() + retireApiKeyVersions();
+        int retired = systemKeys.retireUnused();
         Map<String, List<DekRecord>> byPurpose = new TreeMap<>();
         for (DekRecord d : keys.keyring().deks()) {
             if (d.purpose().startsWith(PREFIX)) {
@@ -119,80 +113,6 @@ public final class DataKeyReencryption {
                 // deleted: the purge shreds every version of its key
             }
         }
-        return retired;
-    }
-
-    /** Older {@code metadata} versions protect nothing once the file is open under the newest. */
-    private int retireMetadataVersions() throws SQLException, IOException {
-        int open = metadata.openVersion().getAsInt();
-        List<DekRecord> versions = keys.keyring().deks("metadata");
-        if (open == 0 || versions.stream().noneMatch(d -> d.state() == DekState.ENABLED)) {
-            return 0;
-        }
-        OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
-        long bytes = java.nio.file.Files.exists(metadata.mvFile()) ? java.nio.file.Files.size(metadata.mvFile()) : 0;
-        List<DekUsage> usage = new ArrayList<>();
-        int retired = 0;
-        for (DekRecord d : versions) {
-            if (d.state() == DekState.DESTROYED) {
-                continue;
-            }
-            boolean inUse = d.version() == open;
-            usage.add(new DekUsage("metadata", d.version(), inUse ? 1 : 0, inUse ? bytes : 0, 0, 0, 0, 0, now));
-            if (!inUse && d.state() == DekState.ENABLED && keys.retire("metadata", d.version())) {
-                retired++;
-                int v = d.version();
-                LOG.info(() -> "metadata v" + v + " retired: nothing is encrypted under it any more");
-                audit.record(AuditEvent.system(
-                        "keys.retire",
-                        "dek:metadata",
-                        AuditEvent.Outcome.SUCCESS,
-                        "version " + v + " retired: the metadata database is re-encrypted under v" + open
-                                + "; it may now be destroyed with keys destroy-version"));
-            }
-        }
-        keys.keyring().recordUsage("metadata", usage);
-        return retired;
-    }
-
-    /**
-     * API keys are hashed again under the primary version when they are next presented; an older
-     * version retires once no live key (unrevoked, unexpired) is hashed under it.
-     */
-    private int retireApiKeyVersions() throws SQLException {
-        List<DekRecord> versions = keys.keyring().deks("apikeys");
-        if (versions.stream().noneMatch(d -> d.state() == DekState.ENABLED)) {
-            return 0;
-        }
-        Map<Integer, Integer> live = apiKeys.liveKeysByHashVersion();
-        OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
-        DekRecord primary = versions.stream()
-                .filter(d -> d.state() == DekState.PRIMARY)
-                .findFirst()
-                .orElse(null);
-        boolean settled =
-                primary != null && Duration.between(primary.createdAt(), now).compareTo(settings.retireAfter()) >= 0;
-        List<DekUsage> usage = new ArrayList<>();
-        int retired = 0;
-        for (DekRecord d : versions) {
-            if (d.state() == DekState.DESTROYED) {
-                continue;
-            }
-            int keysUnder = live.getOrDefault(d.version(), 0);
-            usage.add(new DekUsage("apikeys", d.version(), 0, 0, 0, 0, 0, keysUnder, now));
-            if (keysUnder == 0 && settled && d.state() == DekState.ENABLED && keys.retire("apikeys", d.version())) {
-                retired++;
-                int v = d.version();
-                LOG.info(() -> "apikeys v" + v + " retired: nothing is encrypted under it any more");
-                audit.record(AuditEvent.system(
-                        "keys.retire",
-                        "dek:apikeys",
-                        AuditEvent.Outcome.SUCCESS,
-                        "version " + v + " retired: no live API key is hashed under it;"
-                                + " it may now be destroyed with keys destroy-version"));
-            }
-        }
-        keys.keyring().recordUsage("apikeys", usage);
         return retired;
     }
 
