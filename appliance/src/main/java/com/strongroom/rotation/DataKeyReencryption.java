@@ -43,8 +43,12 @@ public final class DataKeyReencryption {
     private static final int ORIGINALS_PER_BATCH = 32;
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
-    /** How long after a rotation even the emergency path waits: writes that took the old version finish. */
-    static final Duration URGENT_SETTLE = Duration.ofSeconds(5);
+    /**
+     * How long after a rotation even the emergency path waits before it may retire: writes that
+     * took the old version finish, and a rotation made by the CLI reaches this process at its next
+     * HSM probe (at most 5 s).
+     */
+    static final Duration URGENT_SETTLE = Duration.ofSeconds(10);
 
     private final KeyManager keys;
     private final DocumentStore documents;
