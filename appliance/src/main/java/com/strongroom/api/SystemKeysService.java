@@ -47,12 +47,10 @@ final class SystemKeysService implements HttpService {
         body.put("token_label", status.tokenLabel());
         body.put("kek_label", status.activeKekLabel());
         body.put("keks", status.keks().stream().map(SystemKeysService::kek).toList());
-        Map<String, com.strongroom.keys.DekUsage> usage = new java.util.HashMap<>();
-        status.usage().forEach(u -> usage.put(u.purpose() + "#" + u.version(), u));
         body.put(
                 "deks",
                 status.deks().stream()
-                        .map(d -> dek(d, usage.get(d.purpose() + "#" + d.version())))
+                        .map(d -> dek(d, status.usageOf(d).orElse(null)))
                         .toList());
         Map<String, Object> cryptoInfo = new LinkedHashMap<>();
         cryptoInfo.put("provider", Fips.PROVIDER);

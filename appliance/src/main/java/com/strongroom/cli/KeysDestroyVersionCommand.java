@@ -51,9 +51,8 @@ final class KeysDestroyVersionCommand implements Callable<Integer> {
                 return 0;
             }
             if (state != DekState.RETIRED) {
-                String left = s.keys.keyring().usage().stream()
-                        .filter(u -> u.purpose().equals(purpose) && u.version() == version)
-                        .findFirst()
+                String left = s.keys.status()
+                        .usageOf(record.get())
                         .map(KeysDestroyVersionCommand::describe)
                         .orElse("the re-encryption pass has not looked at it yet");
                 err.printf(

@@ -38,10 +38,8 @@ final class KeysStatusCommand implements Callable<Integer> {
                 out.printf(
                         "KEK       %-32s %s since %s%n", k.label(), k.active() ? "active " : "retired", k.createdAt());
             }
-            java.util.Map<String, com.strongroom.keys.DekUsage> usage = new java.util.HashMap<>();
-            status.usage().forEach(u -> usage.put(u.purpose() + "#" + u.version(), u));
             for (DekRecord d : status.deks()) {
-                com.strongroom.keys.DekUsage u = usage.get(d.purpose() + "#" + d.version());
+                com.strongroom.keys.DekUsage u = status.usageOf(d).orElse(null);
                 out.printf(
                         "DEK       %-32s v%-3d %-9s %s%s%n",
                         d.purpose(),

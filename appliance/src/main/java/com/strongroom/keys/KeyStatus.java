@@ -10,4 +10,12 @@ public record KeyStatus(
         String activeKekLabel,
         List<KekRecord> keks,
         List<DekRecord> deks,
-        List<DekUsage> usage) {}
+        List<DekUsage> usage) {
+
+    /** What the re-encryption pass last found under {@code dek}'s version, if it has looked. */
+    public java.util.Optional<DekUsage> usageOf(DekRecord dek) {
+        return usage.stream()
+                .filter(u -> u.purpose().equals(dek.purpose()) && u.version() == dek.version())
+                .findFirst();
+    }
+}

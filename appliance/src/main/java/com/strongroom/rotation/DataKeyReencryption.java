@@ -308,10 +308,6 @@ public final class DataKeyReencryption {
         live.addAll(files.keySet());
         live.addAll(originals.keySet());
         List<DekUsage> out = new ArrayList<>();
-        Map<Integer, Integer> journalByVersion = new LinkedHashMap<>();
-        for (int v : live) {
-            journalByVersion.put(v, v < primary.version() ? journaled : 0);
-        }
         for (int v : live) {
             DatasetIndex.VersionUsage f = files.getOrDefault(v, new DatasetIndex.VersionUsage(0, 0));
             DocumentStore.OriginalsUsage o = originals.getOrDefault(v, new DocumentStore.OriginalsUsage(0, 0));
@@ -322,7 +318,7 @@ public final class DataKeyReencryption {
                     f.bytes(),
                     o.count(),
                     o.bytes(),
-                    journalByVersion.get(v),
+                    v < primary.version() ? journaled : 0,
                     0,
                     now));
         }
