@@ -3,6 +3,8 @@ package com.strongroom.testing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -10,23 +12,67 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * The test run's one {@link LabKeycloak}, for every class that needs a Keycloak: annotate the class
  * with {@code @ExtendWith(SharedKeycloak.class)} and take a {@code LabKeycloak} parameter in
- * {@code @BeforeAll}. A boot costs 30 to 60 s on a small machine, so the first class that asks
- * starts it and the others reuse it. It is kept in the root context's store, which JUnit closes
- * when the run ends (LabKeycloak is AutoCloseable: stopped by PID); LabKeycloak's own shutdown
- * hook covers a run that is aborted. Its log is target/keycloak-shared/keycloak.log.
+ * {@code @BeforeAll}. A boot costs a minute or more on a small machine, so it is started once, as
+ * soon as the plan shows a class that needs it ({@link SharedKeycloakEarlyStart}), and every class
+ * reuses it. It is stopped by PID when the plan has run; LabKeycloak's own shutdown hook covers a
+ * run that is aborted. Its log is target/keycloak-shared/keycloak.log.
  *
  * <p>Since the server is shared, no class may assume a fresh one: each works in realms of its own,
  * named by {@link #realm}, and changes nothing outside them.
  */
 public final class SharedKeycloak implements ParameterResolver {
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SharedKeycloak.class);
     private static final Path LOG_DIR = Path.of("target", "keycloak-shared");
 
-    /** The running instance, started on the first call of the run. */
+    private static final Object LOCK = new Object();
+    private static CompletableFuture<LabKeycloak> instance;
+
+    /**
+     * The running instance: the one {@link SharedKeycloakEarlyStart} began booting when the plan
+     * was known, or else one started by this first call of the run.
+     */
     public static LabKeycloak get(ExtensionContext context) {
-        return context.getRoot()
-                .getStore(NAMESPACE)
-                .getOrComputeIfAbsent(LabKeycloak.class, key -> start(), LabKeycloak.class);
+        CompletableFuture<LabKeycloak> boot;
+        synchronized (LOCK) {
+            if (instance == null) {
+                instance = CompletableFuture.completedFuture(null).thenApply(none -> start());
+            }
+            boot = instance;
+        }
+        try {
+            return boot.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    /** Begins booting on a daemon thread, so that the classes run before the first user overlap it. */
+    static void startInBackground() {
+        synchronized (LOCK) {
+            if (instance == null) {
+                instance = CompletableFuture.supplyAsync(SharedKeycloak::start, runnable -> {
+                    Thread t = new Thread(runnable, "shared-keycloak-boot");
+                    t.setDaemon(true);
+                    t.start();
+                });
+            }
+        }
+    }
+
+    /** Stops the instance by PID once the run is over (waiting for a boot still under way). */
+    static void stopIfStarted() {
+        CompletableFuture<LabKeycloak> boot;
+        synchronized (LOCK) {
+            boot = instance;
+            instance = null;
+        }
+        if (boot == null) {
+            return;
+        }
+        try {
+            boot.join().close();
+        } catch (Exception e) {
+            // a boot that failed has already stopped its process (LabKeycloak.start closes it)
+        }
     }
 
     private static LabKeycloak start() {
