@@ -94,7 +94,7 @@ class LocalSecretsEndToEndTest {
             }
 
             // the CLI, another process, still reaches the running appliance's keyring that way
-            ApplianceProcess.Result status = lab.cli("keys", "status");
+            ApplianceProcess.Result status = lab.cliProcess("keys", "status");
             assertEquals(0, status.exitCode(), status.output());
         }
     }

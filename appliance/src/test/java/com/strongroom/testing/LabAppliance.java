@@ -6,14 +6,11 @@ import com.strongroom.auth.ApiKeys;
 import com.strongroom.auth.Organizations;
 import com.strongroom.auth.Principal;
 import com.strongroom.auth.Role;
-import com.strongroom.cli.Cli;
 import com.strongroom.config.StrongroomConfig;
 import com.strongroom.keys.KeyManager;
 import com.strongroom.keys.Keyring;
 import com.strongroom.store.H2Database;
 import com.strongroom.store.MetadataStore;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +19,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import picocli.CommandLine;
 
 /**
  * A lab appliance in its own STRONGROOM_HOME and SoftHSM2 token, initialised with the CLI (in this
@@ -97,25 +93,18 @@ public final class LabAppliance implements AutoCloseable {
                 Integer.toString(httpsPort),
                 "STRONGROOM_HTTP_PORT",
                 Integer.toString(freePort()));
-        cliHere(config, "keys", "init-token", "--so-pin-file", soPin.toString());
-        cliHere(config, "keys", "init", "--create-kek");
+        cliHere(config, home, "keys", "init-token", "--so-pin-file", soPin.toString());
+        cliHere(config, home, "keys", "init", "--create-kek");
         LabAppliance lab = new LabAppliance(dir, home, config, env, httpsPort, token, childProcess);
         lab.serve();
         return lab;
     }
 
-    /** A CLI command run by picocli in this JVM, as Main runs it. */
-    private static void cliHere(Path config, String... args) {
-        CommandLine cli = Cli.commandLine();
-        StringWriter out = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(out));
-        String[] all = java.util.Arrays.copyOf(args, args.length + 2);
-        all[args.length] = "--config";
-        all[args.length + 1] = config.toString();
-        int exit = cli.execute(all);
-        if (exit != 0) {
-            throw new AssertionError(String.join(" ", args) + " exited " + exit + ": " + out);
+    /** A CLI command run by picocli in this JVM, as Main runs it, that must succeed. */
+    private static void cliHere(Path config, Path home, String... args) throws Exception {
+        ApplianceProcess.Result r = InProcessCli.run(config, home, Map.of(), args);
+        if (r.exitCode() != 0) {
+            throw new AssertionError(String.join(" ", args) + " exited " + r.exitCode() + ": " + r.output());
         }
     }
 
@@ -149,8 +138,16 @@ public final class LabAppliance implements AutoCloseable {
                 Files.readString(home.resolve("bootstrap/operator-api-key")).trim();
     }
 
-    /** Runs a CLI command against this home and configuration, as an operator on the host would. */
+    /**
+     * Runs a CLI command against this home and configuration, as an operator on the host would, in
+     * this JVM (the command's output and the log records written meanwhile come back).
+     */
     public ApplianceProcess.Result cli(String... args) throws Exception {
+        return InProcessCli.run(config, home, env, args);
+    }
+
+    /** As {@link #cli}, in a child JVM: for what only another process shows (locks, a second H2 client). */
+    public ApplianceProcess.Result cliProcess(String... args) throws Exception {
         return ApplianceProcess.run(home, config, env, args);
     }
 
