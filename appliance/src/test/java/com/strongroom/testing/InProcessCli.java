@@ -6,7 +6,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -22,10 +21,7 @@ final class InProcessCli {
 
     static ApplianceProcess.Result run(Path config, Path home, Map<String, String> env, String... args)
             throws Exception {
-        Map<String, String> all = new HashMap<>(System.getenv());
-        all.putAll(env);
-        all.put("STRONGROOM_HOME", home.toString());
-        CommandLine cli = Cli.commandLine(all);
+        CommandLine cli = Cli.commandLine(LabAppliance.shellEnvironment(home, env));
         StringWriter out = new StringWriter();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(out, true));

@@ -108,6 +108,14 @@ public final class LabAppliance implements AutoCloseable {
         }
     }
 
+    /** What a shell on the host gives a command for this home: this JVM's environment, {@code env} and the home. */
+    static Map<String, String> shellEnvironment(Path home, Map<String, String> env) {
+        Map<String, String> all = new HashMap<>(System.getenv());
+        all.putAll(env);
+        all.put("STRONGROOM_HOME", home.toString());
+        return all;
+    }
+
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
@@ -369,9 +377,7 @@ public final class LabAppliance implements AutoCloseable {
         }
 
         static InProcessServer start(Path config, Path home, Map<String, String> env, Path logFile) throws Exception {
-            Map<String, String> all = new HashMap<>(System.getenv());
-            all.putAll(env);
-            all.put("STRONGROOM_HOME", home.toString());
+            Map<String, String> all = shellEnvironment(home, env);
             InProcessServer s = new InProcessServer(CapturedLog.to(logFile));
             try {
                 s.appliance = Appliance.start(StrongroomConfig.load(config, all));

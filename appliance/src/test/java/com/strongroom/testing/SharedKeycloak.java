@@ -26,27 +26,20 @@ public final class SharedKeycloak implements ParameterResolver {
     private static final Object LOCK = new Object();
     private static CompletableFuture<LabKeycloak> instance;
 
-    /**
-     * The running instance: the one {@link SharedKeycloakEarlyStart} began booting when the plan
-     * was known, or else one started by this first call of the run.
-     */
-    public static LabKeycloak get(ExtensionContext context) {
-        CompletableFuture<LabKeycloak> boot;
-        synchronized (LOCK) {
-            if (instance == null) {
-                instance = CompletableFuture.completedFuture(null).thenApply(none -> start());
-            }
-            boot = instance;
-        }
+    /** The running instance, waiting for its boot if that is still under way. */
+    static LabKeycloak get() {
         try {
-            return boot.join();
+            return boot().join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
-    /** Begins booting on a daemon thread, so that the classes run before the first user overlap it. */
-    static void startInBackground() {
+    /**
+     * The run's one boot, begun on a daemon thread by the first call: by {@link
+     * SharedKeycloakEarlyStart} when the plan is known, or else by the first class that asks.
+     */
+    static CompletableFuture<LabKeycloak> boot() {
         synchronized (LOCK) {
             if (instance == null) {
                 instance = CompletableFuture.supplyAsync(SharedKeycloak::start, runnable -> {
@@ -55,6 +48,7 @@ public final class SharedKeycloak implements ParameterResolver {
                     t.start();
                 });
             }
+            return instance;
         }
     }
 
@@ -99,6 +93,6 @@ public final class SharedKeycloak implements ParameterResolver {
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-        return get(context);
+        return get();
     }
 }

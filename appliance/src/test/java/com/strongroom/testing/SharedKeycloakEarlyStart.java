@@ -22,7 +22,7 @@ public final class SharedKeycloakEarlyStart implements TestExecutionListener {
                 .flatMap(root -> plan.getDescendants(root).stream())
                 .anyMatch(SharedKeycloakEarlyStart::usesSharedKeycloak);
         if (needed) {
-            SharedKeycloak.startInBackground();
+            SharedKeycloak.boot();
         }
     }
 
